@@ -1,0 +1,37 @@
+/**
+ * The bitplane CLI. Each subcommand lives in bin/commands/<name>.ts and exports `register(program)`; this file
+ * loads them all, so adding a command never touches a shared list.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Command } from 'commander';
+
+/** What every command module exports. */
+export interface CommandModule {
+  register(program: Command): void;
+}
+
+/** Builds the CLI program with every command registered. */
+export function buildProgram(): Command {
+  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+  const program = new Command('bitplane')
+    .description('Binarized and event-driven neural networks from training to hardware.')
+    .version(pkg.version)
+    .showHelpAfterError();
+  const dir = path.join(__dirname, 'commands');
+  for (const file of fs.readdirSync(dir).sort()) {
+    if (!file.endsWith('.js') || file.endsWith('.test.js')) continue;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require(path.join(dir, file)) as CommandModule).register(program);
+  }
+  return program;
+}
+
+if (require.main === module || process.argv[1]?.endsWith(path.join('bin', 'bitplane.js'))) {
+  buildProgram()
+    .parseAsync(process.argv)
+    .catch((e: Error) => {
+      console.error(`bitplane: ${e.message}`);
+      process.exit(1);
+    });
+}
