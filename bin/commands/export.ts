@@ -1,0 +1,40 @@
+/** `bitplane export <model[:version]> --target <t|all> --out DIR`: runs exporters on a registry artifact. */
+import * as path from 'node:path';
+import { Command } from 'commander';
+import { ModelRegistry, parseModelRef } from '../../libs/core/src/registry';
+import { checkFamily, exportTarget, exportTargets } from '../../exporters';
+
+function intList(v: string): number[] {
+  return v.split(',').map((s) => {
+    const n = Number(s);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`'${v}' is not a comma-separated list of positive integers`);
+    return n;
+  });
+}
+
+/** Registers the command. */
+export function register(program: Command): void {
+  program
+    .command('export')
+    .description('export a model to a hardware or interchange target')
+    .argument('<model>', 'model reference name[:version] (latest when no version)')
+    .requiredOption('--target <target>', `target, or 'all' (targets: ${exportTargets().map((t) => t.name).join(', ')})`)
+    .requiredOption('--out <dir>', 'output directory (with --target all, one subfolder per target)')
+    .option('--registry <dir>', 'model registry directory (default $BITPLANE_REGISTRY or ./models)')
+    .option('--pe <list>', 'hardware targets: PE per layer, comma-separated', intList)
+    .option('--simd <list>', 'hardware targets: SIMD per layer, comma-separated', intList)
+    .option('--target-fps <n>', 'hardware targets: pick PE / SIMD for this many images per second', Number)
+    .option('--datasets <dir>', 'datasets directory for golden vectors (default $BITPLANE_DATASETS)')
+    .action(async (ref: string, opts: { target: string; out: string; registry?: string; pe?: number[]; simd?: number[]; targetFps?: number; datasets?: string }) => {
+      const { name, version } = parseModelRef(ref);
+      const artifact = new ModelRegistry(opts.registry).get(name, version);
+      const family = artifact.manifest.family;
+      const targets = opts.target === 'all' ? exportTargets().filter((t) => t.families.includes(family)) : [exportTarget(opts.target)];
+      for (const t of targets) {
+        checkFamily(t, family);
+        const outDir = opts.target === 'all' ? path.join(opts.out, t.name) : opts.out;
+        const r = await t.export(artifact, path.resolve(outDir), { pe: opts.pe, simd: opts.simd, targetFps: opts.targetFps, datasets: opts.datasets });
+        console.log(`${t.name}: ${r.summary}\n  -> ${r.outDir}`);
+      }
+    });
+}
