@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
+import { fromRoot } from '../libs/core/src/paths';
 
 /** What every command module exports. */
 export interface CommandModule {
@@ -13,7 +14,7 @@ export interface CommandModule {
 
 /** Builds the CLI program with every command registered. */
 export function buildProgram(): Command {
-  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+  const pkg = JSON.parse(fs.readFileSync(fromRoot('package.json'), 'utf8')) as { version: string };
   const program = new Command('bitplane')
     .description('Binarized and event-driven neural networks from training to hardware.')
     .version(pkg.version)

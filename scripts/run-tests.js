@@ -7,7 +7,8 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.join(__dirname, '..');
-const dist = path.join(root, 'dist');
+// BITPLANE_DIST lets several builds coexist (e.g. `tsc --outDir .build/x` then BITPLANE_DIST=.build/x).
+const dist = path.resolve(root, process.env.BITPLANE_DIST || 'dist');
 const filters = process.argv.slice(2);
 
 function walk(dir, out) {

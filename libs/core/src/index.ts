@@ -7,3 +7,4 @@ export * from './registry';
 export * from './idx';
 export * from './csv';
 export * from './random';
+export * from './paths';
