@@ -8,4 +8,4 @@ if (!fs.existsSync(main)) {
   console.error(`bitplane is not built (${main} is missing): run 'npm install' or 'npm run build' in ${path.join(__dirname, '..')}`);
   process.exit(1);
 }
-require(main);
+require(main).run(process.argv);

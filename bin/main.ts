@@ -28,11 +28,14 @@ export function buildProgram(): Command {
   return program;
 }
 
-if (require.main === module || process.argv[1]?.endsWith(path.join('bin', 'bitplane.js'))) {
+/** Parses argv and runs the chosen command; errors print one line and exit 1. */
+export function run(argv: string[] = process.argv): void {
   buildProgram()
-    .parseAsync(process.argv)
+    .parseAsync(argv)
     .catch((e: Error) => {
       console.error(`bitplane: ${e.message}`);
       process.exit(1);
     });
 }
+
+if (require.main === module) run();
