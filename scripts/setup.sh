@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(redis-server iverilog yosys verilator nextpnr-ice40 fpga-icestorm dataset-fashion-mnist g++ make python3)
+PACKAGES=(redis-server iverilog yosys verilator nextpnr-ice40 fpga-icestorm dataset-fashion-mnist libopenblas-dev docker-compose g++ make python3)
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
