@@ -1,0 +1,43 @@
+/** An AbortSignal for a server call: aborted when the client cancels or its deadline passes (grpc-js does not stop handlers). */
+import { ServerUnaryCall, status as GrpcStatus } from '@grpc/grpc-js';
+
+/** What every server call (unary or streaming) offers: cancel events and a deadline. */
+export type ServerSurfaceCall = Pick<ServerUnaryCall<unknown, unknown>, 'getDeadline' | 'cancelled' | 'on' | 'off'>;
+
+/** Why a call's signal aborted: the gRPC code to report (CANCELLED or DEADLINE_EXCEEDED). */
+export class CallAbortedError extends Error {
+  constructor(readonly code: GrpcStatus.CANCELLED | GrpcStatus.DEADLINE_EXCEEDED, message: string) {
+    super(message);
+    this.name = 'CallAbortedError';
+  }
+}
+
+/** The call's deadline in ms since the epoch, or Infinity. */
+export function callDeadlineMs(call: Pick<ServerSurfaceCall, 'getDeadline'>): number {
+  const d = call.getDeadline();
+  const ms = d instanceof Date ? d.getTime() : Number(d);
+  return Number.isFinite(ms) ? ms : Infinity;
+}
+
+/** Signal aborted with a CallAbortedError on client cancel or deadline; `dispose()` clears the timer when the call ends. */
+export function abortSignalForCall(call: ServerSurfaceCall): { signal: AbortSignal; dispose: () => void } {
+  const ac = new AbortController();
+  const onCancel = (): void => ac.abort(new CallAbortedError(GrpcStatus.CANCELLED, 'call cancelled by the client'));
+  call.on('cancelled', onCancel);
+  if (call.cancelled) onCancel();
+  const deadline = callDeadlineMs(call);
+  let timer: NodeJS.Timeout | undefined;
+  if (deadline !== Infinity) {
+    const fire = (): void => ac.abort(new CallAbortedError(GrpcStatus.DEADLINE_EXCEEDED, 'deadline exceeded'));
+    const left = deadline - Date.now();
+    if (left <= 0) fire();
+    else timer = setTimeout(fire, left);
+  }
+  return {
+    signal: ac.signal,
+    dispose: () => {
+      if (timer) clearTimeout(timer);
+      call.off('cancelled', onCancel);
+    },
+  };
+}
