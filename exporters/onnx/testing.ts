@@ -1,0 +1,42 @@
+/** Test models for the ONNX exporters: random bnn-mlps with the edge cases every graph must get right. */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { LoadedArtifact } from '../../libs/core/src/artifact';
+import { maxAccumulator } from '../../libs/core/src/bitplanes';
+import { Rng } from '../../libs/core/src/random';
+import { ModelRegistry } from '../../libs/core/src/registry';
+import { BNN_MLP_FAMILY, BnnMlpModel, bnnMlpSignature, bnnMlpTensors } from '../../libs/models/bnn-mlp/model';
+import { randomBnnMlp } from '../../libs/models/bnn-mlp/testing';
+
+/**
+ * randomBnnMlp plus, in every hidden layer with room: a direction -1 unit, a unit stuck at -1 and one stuck at +1
+ * (thresholds just outside the reachable range, as folding encodes a zero BN scale), and a negative output scale.
+ */
+export function edgeCaseBnnMlp(rng: Rng, inputSize: number, hiddenSizes: number[], outputSize: number): BnnMlpModel {
+  const m = randomBnnMlp(rng, inputSize, hiddenSizes, outputSize);
+  const sizes = [inputSize, ...hiddenSizes];
+  m.hidden.forEach((h, i) => {
+    const max = maxAccumulator(sizes[i], i === 0);
+    h.directions[0] = -1;
+    if (h.thresholds.length >= 3) {
+      h.directions[1] = 1;
+      h.thresholds[1] = max + 1; // never reached: always -1
+      h.directions[2] = 1;
+      h.thresholds[2] = -(max + 1); // always +1
+    }
+  });
+  m.output.scale[0] = -Math.abs(m.output.scale[0]);
+  return m;
+}
+
+/** A temporary registry holding `m` as `name`:1; returns the loaded artifact and the registry root. */
+export function registryWith(m: BnnMlpModel, name = 'onnx-test'): { registry: ModelRegistry; artifact: LoadedArtifact; root: string } {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bitplane-onnx-'));
+  const registry = new ModelRegistry(root);
+  registry.save(
+    { name, family: BNN_MLP_FAMILY, signature: bnnMlpSignature(m.inputSize, m.outputSize), config: { inputSize: m.inputSize, hiddenSizes: m.hiddenSizes, outputSize: m.outputSize } },
+    bnnMlpTensors(m),
+  );
+  return { registry, artifact: registry.get(name), root };
+}
