@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { Command } from 'commander';
 import { ModelRegistry, parseModelRef } from '../../libs/core/src/registry';
 import { checkFamily, exportTarget, exportTargets } from '../../exporters';
+import { registerExportedOnnx } from '../../exporters/onnx/register-export';
 
 function intList(v: string): number[] {
   return v.split(',').map((s) => {
@@ -25,8 +26,12 @@ export function register(program: Command): void {
     .option('--simd <list>', 'hardware targets: SIMD per layer, comma-separated', intList)
     .option('--target-fps <n>', 'hardware targets: pick PE / SIMD for this many images per second', Number)
     .option('--datasets <dir>', 'datasets directory for golden vectors (default $BITPLANE_DATASETS)')
-    .action(async (ref: string, opts: { target: string; out: string; registry?: string; pe?: number[]; simd?: number[]; targetFps?: number; datasets?: string }) => {
+    .option('--register <name>', "targets onnx / onnx-float: also store the exported model.onnx as the next version of <name> (family 'onnx') in the registry")
+    .action(async (ref: string, opts: { target: string; out: string; registry?: string; pe?: number[]; simd?: number[]; targetFps?: number; datasets?: string; register?: string }) => {
       const { name, version } = parseModelRef(ref);
+      if (opts.register !== undefined && opts.target !== 'onnx' && opts.target !== 'onnx-float') {
+        throw new Error(`--register takes the model.onnx of --target onnx or onnx-float, not '${opts.target}'`);
+      }
       const artifact = new ModelRegistry(opts.registry).get(name, version);
       const family = artifact.manifest.family;
       const targets = opts.target === 'all' ? exportTargets().filter((t) => t.families.includes(family)) : [exportTarget(opts.target)];
@@ -35,6 +40,7 @@ export function register(program: Command): void {
         const outDir = opts.target === 'all' ? path.join(opts.out, t.name) : opts.out;
         const r = await t.export(artifact, path.resolve(outDir), { pe: opts.pe, simd: opts.simd, targetFps: opts.targetFps, datasets: opts.datasets });
         console.log(`${t.name}: ${r.summary}\n  -> ${r.outDir}`);
+        if (opts.register !== undefined) console.log(await registerExportedOnnx(opts.registry, opts.register, r.outDir, artifact));
       }
     });
 }
