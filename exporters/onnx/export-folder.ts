@@ -22,6 +22,8 @@ export interface GoldenSpec {
   source: string;
   family: string;
   rows: number;
+  /** Element type of golden-input.bin: UINT8, or FP32 for float-input models. */
+  inputDatatype: 'UINT8' | 'FP32';
   inputSize: number;
   classes: number;
   input: string;
@@ -30,9 +32,11 @@ export interface GoldenSpec {
   tolerance: number;
 }
 
-/** Golden inputs: seeded from the artifact's sha256, uniform bytes (never all zeros). */
-export function goldenInputs(artifact: LoadedArtifact, rows: number, inputSize: number): Uint8Array {
-  return new Rng(parseInt(artifact.manifest.sha256.slice(0, 8), 16)).bytes(rows * inputSize);
+/** Golden inputs, seeded from the artifact's sha256: uniform bytes (never all zeros), or standard normals for FP32 inputs. */
+export function goldenInputs(artifact: LoadedArtifact, rows: number, inputSize: number): Uint8Array | Float32Array {
+  const rng = new Rng(parseInt(artifact.manifest.sha256.slice(0, 8), 16));
+  if (artifact.manifest.signature.inputs[0].datatype === 'FP32') return Float32Array.from({ length: rows * inputSize }, () => rng.normal());
+  return rng.bytes(rows * inputSize);
 }
 
 function sizes(artifact: LoadedArtifact): { inputSize: number; classes: number } {
@@ -65,6 +69,7 @@ export function writeOnnxFolder(target: OnnxTargetName, artifact: LoadedArtifact
     source: `${artifact.manifest.name}:${artifact.manifest.version}`,
     family: artifact.manifest.family,
     rows: GOLDEN_ROWS,
+    inputDatatype: x instanceof Float32Array ? 'FP32' : 'UINT8',
     inputSize,
     classes,
     input: 'golden-input.bin',
@@ -75,7 +80,7 @@ export function writeOnnxFolder(target: OnnxTargetName, artifact: LoadedArtifact
   fs.mkdirSync(outDir, { recursive: true });
   const files: Record<string, Uint8Array | string> = {
     'model.onnx': model,
-    'golden-input.bin': x,
+    'golden-input.bin': bytes(x),
     'golden-logits.bin': bytes(ref.logits),
     ...(ref.acc ? { 'golden-acc.bin': bytes(ref.acc) } : {}),
     'golden.json': JSON.stringify(spec, null, 2) + '\n',

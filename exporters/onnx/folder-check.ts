@@ -16,7 +16,8 @@ function read(dir: string, name: string, expectBytes: number): Uint8Array {
 export async function checkOnnxFolder(dir: string): Promise<{ spec: GoldenSpec; comparison: Comparison }> {
   const spec = JSON.parse(fs.readFileSync(path.join(dir, 'golden.json'), 'utf8')) as GoldenSpec;
   const { rows, inputSize, classes } = spec;
-  const x = read(dir, spec.input, rows * inputSize);
+  const raw = read(dir, spec.input, rows * inputSize * (spec.inputDatatype === 'FP32' ? 4 : 1));
+  const x = spec.inputDatatype === 'FP32' ? new Float32Array(raw.buffer) : raw;
   const logits = new Float32Array(read(dir, spec.logits, rows * classes * 4).buffer);
   const acc = spec.accumulators ? new Int32Array(read(dir, spec.accumulators, rows * classes * 4).buffer) : undefined;
   const model = new Uint8Array(fs.readFileSync(path.join(dir, spec.model)));

@@ -9,6 +9,7 @@ import { BNN_MLP_FAMILY, bnnMlpForward, loadBnnMlp } from '../../libs/models/bnn
 import { bnnMlpBitplaneGraph } from './bitplane-graph';
 import { bnnMlpFloatGraph } from './float-graph';
 import { bnnMlpQonnxGraph } from './qonnx-graph';
+import { FLOAT_FAMILIES, floatFamilyGraph, floatFamilyReference } from './float-family-graph';
 
 /** The ONNX targets. */
 export type OnnxTargetName = 'onnx' | 'onnx-float' | 'qonnx';
@@ -16,7 +17,7 @@ export type OnnxTargetName = 'onnx' | 'onnx-float' | 'qonnx';
 /** Families each ONNX target exports. */
 export const ONNX_TARGET_FAMILIES: Record<OnnxTargetName, string[]> = {
   onnx: [BNN_MLP_FAMILY],
-  'onnx-float': [BNN_MLP_FAMILY],
+  'onnx-float': [BNN_MLP_FAMILY, ...FLOAT_FAMILIES],
   qonnx: [BNN_MLP_FAMILY],
 };
 
@@ -46,6 +47,7 @@ export function onnxModelBytes(target: OnnxTargetName, artifact: LoadedArtifact)
   const name = graphName(artifact, target);
   const doc = `${family} ${artifact.manifest.name}:${artifact.manifest.version} (tensors sha256 ${artifact.manifest.sha256}), exported by bitplane target '${target}'`;
   const meta = { 'bitplane.family': family, 'bitplane.model': `${artifact.manifest.name}:${artifact.manifest.version}`, 'bitplane.sha256': artifact.manifest.sha256, 'bitplane.target': target };
+  if (family !== BNN_MLP_FAMILY) return floatFamilyGraph(artifact, name).encode({ doc, metadata: meta });
   const m = loadBnnMlp(artifact);
   const g = target === 'onnx' ? bnnMlpBitplaneGraph(m, name) : target === 'onnx-float' ? bnnMlpFloatGraph(m, name) : bnnMlpQonnxGraph(m, name);
   return g.encode({ doc, metadata: meta });
@@ -54,6 +56,7 @@ export function onnxModelBytes(target: OnnxTargetName, artifact: LoadedArtifact)
 /** Our forward pass on n rows of 8-bit (or float, for float-input families) inputs. */
 export function referenceForward(artifact: LoadedArtifact, backend: KernelBackend, x: Uint8Array | Float32Array, n: number): ReferenceOutput {
   const family = artifact.manifest.family;
+  if (FLOAT_FAMILIES.includes(family)) return { logits: floatFamilyReference(artifact, backend, x, n) };
   if (family !== BNN_MLP_FAMILY) throw new InvalidArgumentError(`no reference forward pass for family '${family}' in the ONNX checks`);
   if (!(x instanceof Uint8Array)) throw new InvalidArgumentError('bnn-mlp takes UINT8 input');
   return bnnMlpForward(loadBnnMlp(artifact), backend, x, n);

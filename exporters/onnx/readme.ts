@@ -41,6 +41,13 @@ const GRAPH: Record<OnnxTargetName, string> = {
   ].join('\n'),
 };
 
+const FLOAT_FAMILY_GRAPH = [
+  'Float graph (opset 17) of a float-activation model: input normalisation `(x - input.offset) * input.scale`, then',
+  'per layer MatMul with float32 weights (a binaryconnect-mlp\'s packed weights as +-1), the folded batch norm',
+  '`z * scale + bias`, ReLU on hidden layers; the last layer gives the logits. Float sums may round differently from',
+  "bitplane's kernels in the last bits: the check allows the stated tolerance.",
+].join('\n');
+
 /** The README text of one folder. */
 export function onnxReadme(target: OnnxTargetName, artifact: LoadedArtifact, modelBytes: number, spec: GoldenSpec): string {
   const m = artifact.manifest;
@@ -55,17 +62,17 @@ has sha256 \`${m.sha256}\`. The same artifact always exports to these exact byte
 | file | what |
 | --- | --- |
 | \`model.onnx\` | the model (${modelBytes} bytes) |
-| \`golden-input.bin\` | ${spec.rows} rows x ${spec.inputSize} UINT8 inputs, row-major (seeded from the artifact's sha256) |
+| \`golden-input.bin\` | ${spec.rows} rows x ${spec.inputSize} ${spec.inputDatatype === 'FP32' ? 'float32' : 'UINT8'} inputs, row-major (seeded from the artifact's sha256) |
 | \`golden-logits.bin\` | float32 [${spec.rows}, ${spec.classes}], little-endian: bitplane's forward pass on those inputs |
 ${spec.accumulators ? `| \`golden-acc.bin\` | int32 [${spec.rows}, ${spec.classes}]: the output layer's accumulators (tensor \`output.acc\` inside the graph) |\n` : ''}| \`golden.json\` | sizes and file names for the check |
 | \`check.js\` | runs model.onnx on the golden inputs and compares |
 
-Signature: input \`input\` [batch, ${spec.inputSize}]${target === 'qonnx' ? ' (FLOAT container, UINT8 values)' : ' UINT8'}, output \`logits\` FP32 [batch, ${spec.classes}]; the predicted
+Signature: input \`input\` [batch, ${spec.inputSize}]${target === 'qonnx' ? ' (FLOAT container, UINT8 values)' : ` ${spec.inputDatatype}`}, output \`logits\` FP32 [batch, ${spec.classes}]; the predicted
 class is the argmax of the logits (ties to the lowest index).
 
 ## Graph
 
-${GRAPH[target]}
+${spec.family === 'bnn-mlp' ? GRAPH[target] : FLOAT_FAMILY_GRAPH}
 
 ## Check
 

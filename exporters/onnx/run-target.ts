@@ -28,8 +28,8 @@ function asInt32(v: Float32Array | Int32Array, what: string): Int32Array {
   return out;
 }
 
-/** Runs `bytes` (a model.onnx of `target`) on n rows of k 8-bit inputs. */
-export async function runTarget(target: OnnxTargetName, bytes: Uint8Array, x: Uint8Array, n: number, k: number, classes: number, accumulators = false, batch = 64): Promise<TargetRun> {
+/** Runs `bytes` (a model.onnx of `target`) on n rows of k inputs (8-bit, or float32 for float-input models). */
+export async function runTarget(target: OnnxTargetName, bytes: Uint8Array, x: Uint8Array | Float32Array, n: number, k: number, classes: number, accumulators = false, batch = 64): Promise<TargetRun> {
   if (target === 'qonnx') {
     const values = runQonnx(decodeModel(bytes), { input: { dims: [n, k], data: Float32Array.from(x) } });
     const logits = values.get('logits');

@@ -49,10 +49,11 @@ export interface OnnxVerifyReport {
 }
 
 /**
- * Verifies every ONNX target of `artifact` on `n` rows of 8-bit inputs (`images`, row-major [n, inputSize]).
+ * Verifies every ONNX target of `artifact` on `n` rows of inputs (`images`, row-major [n, inputSize]; UINT8, or
+ * Float32Array for float-input mlp / binaryconnect-mlp models).
  * Throws only on unusable arguments; mismatches are reported, never thrown.
  */
-export async function verifyOnnxExports(artifact: LoadedArtifact, images: Uint8Array, n: number, options: OnnxVerifyOptions = {}): Promise<OnnxVerifyReport> {
+export async function verifyOnnxExports(artifact: LoadedArtifact, images: Uint8Array | Float32Array, n: number, options: OnnxVerifyOptions = {}): Promise<OnnxVerifyReport> {
   const family = artifact.manifest.family;
   const inputSize = artifact.manifest.signature.inputs[0].shape[1];
   const classes = artifact.manifest.signature.outputs[0].shape[1];
@@ -70,6 +71,7 @@ export async function verifyOnnxExports(artifact: LoadedArtifact, images: Uint8A
     results.push({ target, fileBytes: bytes.byteLength, runner: target === 'qonnx' ? 'qonnx-interpreter' : 'onnxruntime-node', comparison, passed: comparisonPassed(comparison), seconds });
   }
   const floatRun = results.find((r) => r.target === 'onnx-float');
+  // For float families the onnx-float file is the float32 ONNX itself.
   return {
     model: `${artifact.manifest.name}:${artifact.manifest.version}`,
     family,
