@@ -9,3 +9,4 @@ export * from './admin-token';
 export * from './metrics-server';
 export * from './logger';
 export * from './graceful-shutdown';
+export * from './protobuf-wkt';
