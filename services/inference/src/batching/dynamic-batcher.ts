@@ -25,7 +25,7 @@ export interface BatcherObserver {
   batch(requests: number, rows: number, seconds: number): void;
   /** The queue now holds `depth` jobs. */
   queueDepth(depth: number): void;
-  /** A queued job was dropped (cancelled or deadline) before it ran. */
+  /** A job was dropped (cancelled or deadline) before it ran. */
   dropped(reason: Error): void;
 }
 
@@ -50,6 +50,7 @@ export class DynamicBatcher {
   submit(job: BatchJob): void {
     const why = job.abandoned();
     if (why) {
+      this.observer.dropped(why);
       job.reject(why);
       return;
     }

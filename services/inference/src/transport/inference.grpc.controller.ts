@@ -1,8 +1,8 @@
 /** The gRPC GRPCInferenceService (package `inference`): Open Inference Protocol handlers over the engine. */
 import { Controller, Inject, UseFilters } from '@nestjs/common';
 import { GrpcMethod, GrpcStreamCall } from '@nestjs/microservices';
-import { Metadata, ServerDuplexStream, ServerUnaryCall } from '@grpc/grpc-js';
-import { abortSignalForCall } from '../../../common/src/call-signal';
+import { Metadata, ServerDuplexStream, ServerUnaryCall, status as GrpcStatus } from '@grpc/grpc-js';
+import { CallAbortedError, abortSignalForCall, callDeadlineMs } from '../../../common/src/call-signal';
 import { checkAdminToken } from '../../../common/src/admin-token';
 import { GrpcExceptionFilter } from '../../../common/src/grpc-errors';
 import { InferenceEngine } from '../inference-engine';
@@ -59,8 +59,12 @@ export class InferenceGrpcController {
   @GrpcMethod(SERVICE, 'ModelInfer')
   async modelInfer(req: ModelInferRequest, _md: Metadata, call: ServerUnaryCall<ModelInferRequest, ModelInferResponse>): Promise<ModelInferResponse> {
     const { signal, dispose } = abortSignalForCall(call);
+    const deadline = callDeadlineMs(call);
+    // The deadline is also compared directly: the timer cannot fire while a model call holds the event loop.
+    const abandoned = (): Error | undefined =>
+      signal.aborted ? (signal.reason as Error) : Date.now() >= deadline ? new CallAbortedError(GrpcStatus.DEADLINE_EXCEEDED, 'deadline exceeded') : undefined;
     try {
-      const r = await this.engine.run(req.model_name, req.model_version, 'grpc', (host) => decodeInferRequest(req, host), () => (signal.aborted ? (signal.reason as Error) : undefined));
+      const r = await this.engine.run(req.model_name, req.model_version, 'grpc', (host) => decodeInferRequest(req, host), abandoned);
       return encodeInferResponse(r.host, req.id ?? '', r.outputs, r.selected);
     } finally {
       dispose();
