@@ -117,9 +117,9 @@ export class MlpGraph {
       let y: tf.Tensor;
       if (this.config.shiftBatchNorm) {
         // Shift-based BN (BNN paper, Algorithm 3): variance and normalisation by power-of-two approximations.
-        const variance = tf.mean(tf.mul(c, ap2(c)), 0);
+        const variance = tf.mean(tf.mul(c, ap2Ste(c)), 0);
         stats.push({ mean: tf.keep(tf.clone(mean)), variance: tf.keep(tf.clone(variance)) });
-        const zhat = tf.mul(c, ap2(tf.rsqrt(tf.add(variance, eps))));
+        const zhat = tf.mul(c, ap2Ste(tf.rsqrt(tf.add(variance, eps))));
         y = tf.add(tf.mul(zhat, ap2Ste(l.gamma)), l.beta);
       } else {
         const variance = tf.mean(tf.square(c), 0);
@@ -179,6 +179,45 @@ export class MlpGraph {
       tf.dispose([...scales, ...shifts, ...weights.filter((w) => !(w instanceof tf.Variable))]);
     }
     return out;
+  }
+
+  /**
+   * Recomputes every layer's batch-norm statistics over `n` rows of prepared input with the eval-mode (deterministic)
+   * weights, layer by layer. Stochastic binarization trains with sampled weights, so the running statistics it
+   * gathered do not describe the deterministic network inference runs.
+   */
+  recalibrateBatchNorm(x: Float32Array, n: number, chunk = 1000): void {
+    const inSize = this.sizes[0];
+    const weights = this.layers.map((_, i) => this.forwardWeights(i, false, 0));
+    try {
+      for (let layer = 0; layer < this.layers.length; layer++) {
+        const consts = this.evalConstants();
+        const out = this.sizes[layer + 1];
+        const zs: tf.Tensor[] = [];
+        for (let s = 0; s < n; s += chunk) {
+          const rows = Math.min(chunk, n - s);
+          zs.push(tf.tidy(() => {
+            let a: tf.Tensor = tf.tensor2d(x.subarray(s * inSize, (s + rows) * inSize), [rows, inSize]);
+            for (let i = 0; i < layer; i++) {
+              const y = tf.add(tf.mul(tf.matMul(a as tf.Tensor2D, weights[i] as tf.Tensor2D), consts[i].scale), consts[i].shift);
+              a = this.kind === 'bnn' ? binarize(y) : tf.relu(y);
+            }
+            return tf.matMul(a as tf.Tensor2D, weights[layer] as tf.Tensor2D);
+          }));
+        }
+        tf.tidy(() => {
+          const z = tf.concat(zs, 0);
+          const mean = tf.mean(z, 0);
+          const c = tf.sub(z, mean);
+          const variance = this.config.shiftBatchNorm ? tf.mean(tf.mul(c, ap2(c)), 0) : tf.mean(tf.square(c), 0);
+          this.layers[layer].runningMean.assign(tf.reshape(mean, [out]));
+          this.layers[layer].runningVar.assign(tf.reshape(variance, [out]));
+        });
+        tf.dispose(zs);
+      }
+    } finally {
+      tf.dispose(weights.filter((w) => !(w instanceof tf.Variable)));
+    }
   }
 
   /** Current parameters and statistics as plain arrays (for checkpoints, best weights and artifacts). */

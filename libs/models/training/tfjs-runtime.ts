@@ -73,6 +73,8 @@ export async function initTraining(backend: KernelBackend = getBackend()): Promi
     installed = (async () => {
       await tf.setBackend('cpu');
       await tf.ready();
+      // tfjs's cpu backend advises installing tfjs-node on first use; here the matrix products already run natively.
+      (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
       tf.unregisterKernel('BatchMatMul', 'cpu');
       tf.registerKernel({ kernelName: 'BatchMatMul', backendName: 'cpu', kernelFunc: batchMatMulOnSgemm as unknown as tf.KernelFunc });
       return backend;

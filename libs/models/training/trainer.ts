@@ -195,6 +195,10 @@ export async function trainLoop(input: TrainLoopInput): Promise<TrainLoopResult>
         await new Promise((r) => setImmediate(r));
       }
       checkAbort(signal);
+      if (graph.binaryWeights && config.binarization === 'stochastic') {
+        const calib = order.subarray(0, Math.min(nTrain, 10000));
+        graph.recalibrateBatchNorm(prepare(data.train.x, calib), calib.length);
+      }
       const record: EpochRecord = { epoch: epoch + 1, loss: lossSum / nTrain, trainAccuracy: correct / nTrain, learningRate: lr, seconds: (Date.now() - e0) / 1000 };
       let improved = true;
       if (nVal > 0) {
