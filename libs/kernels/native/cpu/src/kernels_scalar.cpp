@@ -48,12 +48,13 @@ void signTile(const float* x, size_t ldx, size_t ra, const uint8_t* w, size_t ld
     for (size_t c = 0; c < rw; c++) {
       const float* xr = x + r * ldx;
       const uint8_t* wc = w + c * ldwBytes;
-      float acc = 0.0f;
+      // One running sum per output: a double keeps it as accurate as the wide SIMD paths' many partial sums.
+      double acc = 0.0;
       for (size_t j = 0; j < k; j++) {
         if ((wc[j >> 3] >> (j & 7)) & 1) acc += xr[j];
         else acc -= xr[j];
       }
-      out[r * rw + c] = acc;
+      out[r * rw + c] = static_cast<float>(acc);
     }
   }
 }
