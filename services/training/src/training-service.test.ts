@@ -94,6 +94,12 @@ async function expectCode(p: Promise<unknown>, code: grpc.status, pattern?: RegE
   });
 }
 
+/** Polls `cond` for up to `ms`. */
+async function eventually(cond: () => boolean, ms = 5000): Promise<boolean> {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) if (cond()) return true;
+  return cond();
+}
+
 function dumpWorkerLogs(): void {
   console.log(workerLogs.slice(-60).join('\n'));
 }
@@ -189,7 +195,7 @@ test('submit -> watch -> model in the registry (and GetModel, ListModels, ListJo
     assert.equal(m.family, 'bnn-mlp');
     assert.equal(m.training?.history?.length, 2);
     assert.equal(m.training?.metrics?.testAccuracy, last.metrics.testAccuracy);
-    assert.equal(fs.existsSync(path.join(registryDir, CHECKPOINTS_DIR, job_id)), false, 'checkpoints removed after success');
+    assert.ok(await eventually(() => !fs.existsSync(path.join(registryDir, CHECKPOINTS_DIR, job_id))), 'checkpoints removed after success');
     const got = await client.getModel('svc-tiny');
     assert.equal(got.version, 1);
     assert.equal(got.sha256, m.sha256);
@@ -279,6 +285,7 @@ test('a worker killed with SIGKILL mid-epoch: another worker recovers the stalle
     assert.equal(firstEpochAfter, killedAt!.epoch, 'resumed in the epoch it was killed in, not from scratch');
     const m = new ModelRegistry(registryDir).manifest('svc-resume');
     assert.equal(m.training?.resumedFromEpoch, killedAt!.epoch - 1);
+    assert.deepEqual(new ModelRegistry(registryDir).listVersions('svc-resume'), [1], 'one model, saved once');
     assert.deepEqual(m.training?.history?.map((h) => h.epoch), Array.from({ length: epochs }, (_, i) => i + 1), 'every epoch once');
   } catch (e) {
     dumpWorkerLogs();

@@ -1,6 +1,7 @@
 /**
  * The consumer side of the training queue (`bitplane worker`): a BullMQ Worker that runs each job with
- * runTrainingJob() from libs/models/training, reports progress through job.updateProgress (the service streams it),
+ * runTrainingJob() from libs/models/training in a worker thread (training.thread.ts: the main loop stays free to
+ * renew the job's lock), reports progress through job.updateProgress (the service streams it),
  * aborts a job within one batch when CancelJob publishes its id, and checkpoints under `<registry>/.jobs/<jobId>`
  * so that a job recovered from a dead worker (BullMQ stalled-job check) resumes where it stopped.
  */
@@ -9,11 +10,13 @@ import * as path from 'node:path';
 import { Job, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import IORedis from 'ioredis';
 import { ModelRegistry } from '../../../libs/core/src/registry';
-import { runTrainingJob, TrainingProgress } from '../../../libs/models/training/job';
+import { Worker as Thread } from 'node:worker_threads';
+import { TrainingJobResult, TrainingProgress } from '../../../libs/models/training/job';
 import { createLogger, Logger } from '../../common/src/logger';
 import { redactUrl } from './jobs.service';
 import { CANCEL_CHANNEL, CANCELLED_REASON, cancelKey, CHECKPOINTS_DIR, TRAINING_QUEUE } from './training.constants';
 import type { TrainingJobData, TrainingJobProgressData, TrainingJobReturn } from './training-job.types';
+import type { TrainingThreadCommand, TrainingThreadInput, TrainingThreadMessage } from './training.thread';
 
 /** How a worker process runs. */
 export interface TrainingWorkerOptions {
@@ -80,6 +83,31 @@ function progressReporter(job: Job<TrainingJobData, TrainingJobReturn>, interval
   return { report, flush: () => chain };
 }
 
+/** Runs the job in a worker thread; rejects with the trainer's message, or an AbortError-named error when aborted. */
+function runInThread(input: TrainingThreadInput, signal: AbortSignal, onProgress: (p: TrainingProgress) => void): Promise<TrainingJobResult> {
+  return new Promise((resolve, reject) => {
+    const thread = new Thread(path.join(__dirname, 'training.thread.js'), { workerData: input });
+    let settled = false;
+    const settle = (f: () => void): void => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener('abort', onAbort);
+      f();
+      void thread.terminate();
+    };
+    const onAbort = (): void => thread.postMessage({ type: 'abort' } satisfies TrainingThreadCommand);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    thread.on('message', (m: TrainingThreadMessage) => {
+      if (m.type === 'progress') onProgress(m.progress);
+      else if (m.type === 'done') settle(() => resolve(m.result));
+      else if (m.type === 'error') settle(() => reject(Object.assign(new Error(m.message), { aborted: m.aborted })));
+    });
+    thread.on('error', (e: Error) => settle(() => reject(e)));
+    thread.on('exit', (code) => settle(() => reject(new Error(`training thread exited with code ${code} before finishing`))));
+  });
+}
+
 /** Starts a worker (see module doc). */
 export async function startTrainingWorker(opts: TrainingWorkerOptions): Promise<RunningTrainingWorker> {
   const log = createLogger('training-worker');
@@ -115,9 +143,10 @@ export async function startTrainingWorker(opts: TrainingWorkerOptions): Promise<
     const progress = progressReporter(job, opts.progressIntervalMs ?? 100, log);
     try {
       fs.mkdirSync(checkpointDir, { recursive: true });
-      const result = await runTrainingJob(job.data.spec, { registry, checkpointDir, datasetsDir: opts.datasetsDir, signal: ac.signal, onProgress: progress.report });
+      const result = await runInThread({ spec: job.data.spec, registryDir: registry.root, checkpointDir, datasetsDir: opts.datasetsDir }, ac.signal, progress.report);
       await progress.flush();
-      dropCheckpoints();
+      // Checkpoints (and the trainer's result record, which makes a rerun return this model instead of training
+      // again) are dropped on 'completed', once BullMQ has recorded the result.
       log.info({ jobId, model: `${result.name}:${result.version}`, metrics: result.metrics }, 'job finished');
       return result;
     } catch (e) {
@@ -152,6 +181,7 @@ export async function startTrainingWorker(opts: TrainingWorkerOptions): Promise<
     autorun: false,
   });
   worker.on('error', (e: Error) => log.warn({ err: e.message }, 'worker error'));
+  worker.on('completed', (job: Job<TrainingJobData, TrainingJobReturn>) => fs.rmSync(checkpointDirFor(registry.root, String(job.id)), { recursive: true, force: true }));
   worker.on('stalled', (jobId: string) => log.warn({ jobId }, 'stalled job found (its worker died): back on the queue to resume from its checkpoint'));
   void worker.run().catch((e: Error) => log.error({ err: e.message }, 'worker stopped with an error'));
   await worker.waitUntilReady();
