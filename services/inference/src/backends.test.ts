@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../../libs/core/src/random';
 import { backendStatuses } from '../../../libs/kernels/src/select';
-import { unary } from './testing/inference-client';
+import { unary } from './client/inference-client';
 import { saveRandomBnnMlp, startTestServer, tempRegistry, testSeed } from './testing/test-server';
 
 describe('inference: per-backend results', () => {

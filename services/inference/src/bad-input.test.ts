@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { Rng } from '../../../libs/core/src/random';
 import { ModelRegistry } from '../../../libs/core/src/registry';
-import { unary } from './testing/inference-client';
+import { unary } from './client/inference-client';
 import { TestServer, saveRandomBnnMlp, startTestServer, tempRegistry, testSeed } from './testing/test-server';
 
 const K = 40;

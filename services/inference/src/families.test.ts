@@ -19,7 +19,7 @@ import { BinaryConnectMlpModel } from '../../../libs/models/binaryconnect-mlp/mo
 import { onnxModelBytes } from '../../../exporters/onnx/onnx-models';
 import { matmulModel } from '../../../exporters/onnx/matmul-model';
 import { registerOnnxModel } from '../../../exporters/onnx/register';
-import { unary } from './testing/inference-client';
+import { unary } from './client/inference-client';
 import { saveRandomBinaryConnectMlp, saveRandomMlp } from './testing/random-models';
 import { TestServer, saveRandomBnnMlp, startTestServer, tempRegistry, testSeed } from './testing/test-server';
 

@@ -12,7 +12,7 @@ import { ModelRegistry } from '../../../libs/core/src/registry';
 import { getBackend } from '../../../libs/kernels/src/select';
 import { BnnMlpModel, bnnMlpForward } from '../../../libs/models/bnn-mlp/model';
 import { GRPC_LOADER_OPTIONS } from '../../common/src/grpc-loader-options';
-import { unary } from './testing/inference-client';
+import { unary } from './client/inference-client';
 import { TestServer, saveRandomBnnMlp, startTestServer, tempRegistry, testSeed } from './testing/test-server';
 
 interface InferResponse {

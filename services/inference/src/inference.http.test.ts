@@ -5,7 +5,7 @@ import { Rng } from '../../../libs/core/src/random';
 import { ModelRegistry } from '../../../libs/core/src/registry';
 import { getBackend } from '../../../libs/kernels/src/select';
 import { BnnMlpModel, bnnMlpForward } from '../../../libs/models/bnn-mlp/model';
-import { unary } from './testing/inference-client';
+import { unary } from './client/inference-client';
 import { TestServer, saveRandomBnnMlp, startTestServer, tempRegistry, testSeed } from './testing/test-server';
 
 const K = 30;

@@ -14,7 +14,7 @@ import { Rng } from '../../../libs/core/src/random';
 import { ModelRegistry } from '../../../libs/core/src/registry';
 import { getBackend } from '../../../libs/kernels/src/select';
 import { bnnMlpForward, loadBnnMlp } from '../../../libs/models/bnn-mlp/model';
-import { inferenceClient, unary } from './testing/inference-client';
+import { inferenceClient, unary } from './client/inference-client';
 import { spawnInferenceServer } from './testing/spawn-server';
 import { TestServer, saveRandomBnnMlp, startTestServer, tempRegistry, testSeed } from './testing/test-server';
 

@@ -8,7 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import { Rng } from '../../../libs/core/src/random';
 import { getBackend } from '../../../libs/kernels/src/select';
 import { bnnMlpForward } from '../../../libs/models/bnn-mlp/model';
-import { inferenceClient, unary } from './testing/inference-client';
+import { inferenceClient, unary } from './client/inference-client';
 import { spawnInferenceServer } from './testing/spawn-server';
 import { saveRandomBnnMlp, tempRegistry, testSeed } from './testing/test-server';
 

@@ -11,7 +11,7 @@ import { randomBnnMlp } from '../../../../libs/models/bnn-mlp/testing';
 import { InferenceConfig, resolveInferenceConfig } from '../inference.config';
 import { InferenceServer, startInferenceServer } from '../inference.server';
 import { freePort } from './free-port';
-import { inferenceClient } from './inference-client';
+import { inferenceClient } from '../client/inference-client';
 
 /** A fresh registry directory. */
 export function tempRegistry(): ModelRegistry {
