@@ -152,10 +152,10 @@ test('bnn-mlp options: stochastic binarization, shift-based batch norm and shift
 test('mlp and binaryconnect-mlp train on a float CSV; their artifact forward passes agree with the tfjs model', async () => {
   const registry = new ModelRegistry(tmp('reg'));
   for (const family of ['mlp', 'binaryconnect-mlp']) {
-    for (const hp of family === 'mlp' ? [{}] : [{}, { binarization: 'stochastic', loss: 'softmax' }]) {
+    // Stochastic binarization learns more slowly (noisy weights): it gets more epochs.
+    for (const hp of family === 'mlp' ? [{}] : [{}, { binarization: 'stochastic', loss: 'softmax', epochs: 10 }]) {
       const r = await runTrainingJob({ family, dataset: 'floats.csv', name: family, hyperparameters: { epochs: 3, hiddenSizes: [32], batchSize: 50, seed: 3, ...hp } }, { registry, checkpointDir: tmp('ckpt'), datasetsDir: floatDatasets });
-      const bar = 'binarization' in hp ? 0.6 : 0.8;
-      assert.ok(r.metrics.testAccuracy > bar, `${family} ${JSON.stringify(hp)}: test accuracy ${r.metrics.testAccuracy}`);
+      assert.ok(r.metrics.testAccuracy > 0.8, `${family} ${JSON.stringify(hp)}: test accuracy ${r.metrics.testAccuracy}`);
       assert.ok(r.metrics.evalAgreement >= 0.99, `${family}: artifact and tfjs agree on ${r.metrics.evalAgreement}`);
       const a = registry.get(r.name, r.version);
       assert.equal(a.manifest.signature.inputs[0].datatype, 'FP32');
