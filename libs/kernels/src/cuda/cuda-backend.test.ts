@@ -19,7 +19,7 @@ import { CudaBackend, cudaBackendStatus, statusFromProbe } from './cuda-backend'
 const seed = freshSeed();
 const rng = new Rng(seed);
 const status = cudaBackendStatus();
-console.log(`cuda backend tests seed ${seed}; cuda: ${status.available ? 'available' : ''} ${status.detail}`);
+console.log(`cuda backend tests seed ${seed}; cuda: ${status.available ? 'available on ' : ''}${status.detail}`);
 
 function findOnPath(name: string): string | undefined {
   const dirs = [...['CUDA_HOME', 'CUDA_PATH'].filter((v) => process.env[v]).map((v) => path.join(process.env[v]!, 'bin')), ...(process.env.PATH ?? '').split(path.delimiter), '/usr/local/cuda/bin'];
