@@ -43,9 +43,9 @@ export interface ToolRun {
   seconds: number;
 }
 
-/** Runs a tool to completion in `cwd`. */
+/** Runs a tool (a name on PATH, or a path to an executable) to completion in `cwd`. */
 export function runTool(name: string, args: string[], cwd: string, timeoutMs = 30 * 60_000): ToolRun {
-  const exe = requireTool(name);
+  const exe = name.includes(path.sep) ? name : requireTool(name);
   const t0 = process.hrtime.bigint();
   const r = spawnSync(exe, args, { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, timeout: timeoutMs });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
