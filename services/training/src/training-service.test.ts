@@ -5,7 +5,7 @@
  */
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -133,6 +133,29 @@ test('health answers SERVING for the server and the service; reflection lists an
   assert.ok(services.includes(TRAINING_SERVICE_NAME), `reflection lists ${services.join(', ')}`);
   assert.ok(services.includes('grpc.health.v1.Health'), `reflection lists ${services.join(', ')}`);
   assert.ok((await reflectionFilesForSymbol(addr, TRAINING_SERVICE_NAME)) >= 1);
+});
+
+test('TLS: with a certificate and key the same server answers over TLS and refuses plaintext', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bitplane-tls-'));
+  const [cert, key] = [path.join(dir, 'cert.pem'), path.join(dir, 'key.pem')];
+  const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    t.skip(`openssl could not make a test certificate: ${r.stderr || r.error?.message}`);
+    return;
+  }
+  const port = await freePort();
+  const tls = await startTrainingService({ port, host: '127.0.0.1', metricsPort: 0, registryDir, datasetsDir, redisUrl: redis!.url, adminToken: token, tlsCertFile: cert, tlsKeyFile: key });
+  try {
+    const creds = grpc.credentials.createSsl(fs.readFileSync(cert));
+    assert.equal(await healthCheck(`localhost:${port}`, TRAINING_SERVICE_NAME, creds), 'SERVING');
+    const secure = new TrainingClient(`localhost:${port}`, token, creds);
+    assert.ok(Array.isArray(await secure.listModels()));
+    secure.close();
+    await assert.rejects(healthCheck(`127.0.0.1:${port}`, ''), (e: unknown) => grpcCode(e) === grpc.status.UNAVAILABLE);
+  } finally {
+    await tls.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('SubmitJob and CancelJob without the admin token: UNAUTHENTICATED; reads stay open', async () => {
