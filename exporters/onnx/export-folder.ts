@@ -48,9 +48,15 @@ const CHECK_JS = `#!/usr/bin/env node
 // Checks model.onnx in this folder against golden.json (vectors written by bitplane's forward pass).
 // Run it from a bitplane checkout after \`npm run build\`: node <this folder>/check.js   (BITPLANE_DIST picks another build)
 'use strict';
+const fs = require('node:fs');
 const path = require('node:path');
 const dist = path.resolve(process.env.BITPLANE_DIST || 'dist');
-require(path.join(dist, 'exporters', 'onnx', 'folder-check.js')).main(__dirname);
+const check = path.join(dist, 'exporters', 'onnx', 'folder-check.js');
+if (!fs.existsSync(check)) {
+  console.error(\`bitplane is not built at \${dist} (no \${check}): run this from a bitplane checkout after 'npm run build', or set BITPLANE_DIST\`);
+  process.exit(1);
+}
+require(check).main(__dirname);
 `;
 
 function bytes(a: Float32Array | Int32Array | Uint8Array): Uint8Array {

@@ -14,10 +14,12 @@ export class OnnxSession {
     return new OnnxSession(await ort.InferenceSession.create(model, { intraOpNumThreads: threads, interOpNumThreads: 1 }));
   }
 
-  /** Graph input and output names. */
+  /** Graph input names. */
   get inputNames(): readonly string[] {
     return this.session.inputNames;
   }
+
+  /** Graph output names. */
   get outputNames(): readonly string[] {
     return this.session.outputNames;
   }

@@ -82,6 +82,7 @@ From a bitplane checkout, after \`npm run build\`:
 
 It runs \`model.onnx\` with ${runner} on the golden inputs${spec.accumulators ? ', compares the integer accumulators exactly' : ''}, the logits within
 ${spec.tolerance} and the predictions exactly, prints the counts and exits non-zero on any mismatch. The full check
-against the whole Fashion-MNIST test set is \`npm run bench:export\` (see docs/notes/onnx.md).
+against the whole Fashion-MNIST test set is \`node dist/exporters/onnx/verify-cli.js ${m.name}:${m.version}\` (also run by
+\`npm run bench:export\`; see docs/notes/onnx.md).
 `;
 }
