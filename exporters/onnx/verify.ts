@@ -6,6 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { LoadedArtifact } from '../../libs/core/src/artifact';
+import { rowBytes } from '../../libs/core/src/bitplanes';
 import { InvalidArgumentError } from '../../libs/core/src/errors';
 import { KernelBackend } from '../../libs/kernels/src/backend';
 import { TsBackend } from '../../libs/kernels/src/ts/ts-backend';
@@ -21,7 +22,7 @@ export interface OnnxVerifyOptions {
   targets?: OnnxTargetName[];
   /** Tolerance on float logits (default 1e-5). */
   tolerance?: number;
-  /** Rows per onnxruntime call (default 64; bounds the bit-plane graph's intermediate tensors). */
+  /** Rows per onnxruntime call (default: as many as keep the bit-plane graph's layer-0 intermediates near 16 M elements, at most 256). */
   batch?: number;
 }
 
@@ -48,6 +49,14 @@ export interface OnnxVerifyReport {
   passed: boolean;
 }
 
+/** Rows per call such that layer 0's [rows, 8, units, bytes] tensors of the bit-plane graph stay near 16 M elements. */
+function defaultBatch(artifact: LoadedArtifact): number {
+  const w = artifact.manifest.tensors['layer0.weights'];
+  if (!w || w.layout !== 'bitplanes') return 256;
+  const perRow = 8 * w.shape[0] * rowBytes(w.shape[1]);
+  return Math.max(1, Math.min(256, Math.floor(16_000_000 / perRow)));
+}
+
 /**
  * Verifies every ONNX target of `artifact` on `n` rows of inputs (`images`, row-major [n, inputSize]; UINT8, or
  * Float32Array for float-input mlp / binaryconnect-mlp models).
@@ -61,11 +70,12 @@ export async function verifyOnnxExports(artifact: LoadedArtifact, images: Uint8A
   const targets = options.targets ?? (Object.keys(ONNX_TARGET_FAMILIES) as OnnxTargetName[]).filter((t) => ONNX_TARGET_FAMILIES[t].includes(family));
   if (!targets.length) throw new InvalidArgumentError(`no ONNX target exports family '${family}'`);
   const want = referenceForward(artifact, options.backend ?? new TsBackend(), images, n);
+  const batch = options.batch ?? defaultBatch(artifact);
   const results: OnnxTargetVerification[] = [];
   for (const target of targets) {
     const bytes = onnxModelBytes(target, artifact);
     const t0 = performance.now();
-    const got = await runTarget(target, bytes, images, n, inputSize, classes, want.acc !== undefined, options.batch);
+    const got = await runTarget(target, bytes, images, n, inputSize, classes, want.acc !== undefined, batch);
     const seconds = (performance.now() - t0) / 1000;
     const comparison = compareOutputs(want, got, n, classes, options.tolerance ?? LOGIT_TOLERANCE);
     results.push({ target, fileBytes: bytes.byteLength, runner: target === 'qonnx' ? 'qonnx-interpreter' : 'onnxruntime-node', comparison, passed: comparisonPassed(comparison), seconds });
