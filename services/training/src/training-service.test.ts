@@ -191,6 +191,7 @@ test('invalid hyperparameters, unknown or escaping datasets, bad names and famil
   for (const [req, pattern] of cases) await expectCode(client.submitJob(req as never), grpc.status.INVALID_ARGUMENT, pattern);
   assert.equal((await client.listJobs()).length, before, 'nothing was queued');
   await expectCode(client.getJob('no-such-job'), grpc.status.NOT_FOUND);
+  await expectCode(watchAll('no-such-job'), grpc.status.NOT_FOUND, /no-such-job/);
   await expectCode(client.getModel('no-such-model'), grpc.status.NOT_FOUND);
   await expectCode(client.getModel('Bad/Name'), grpc.status.INVALID_ARGUMENT);
 });

@@ -15,14 +15,14 @@ export class TrainingMetrics {
 
   constructor() {
     this.registry = createMetricsRegistry('bitplane_training_');
-    const self = this;
+    const countJobs = (): Promise<JobCounts> => this.countJobs();
     new Gauge({
       name: 'bitplane_training_jobs',
       help: 'Training jobs per state (queued, running, done, failed) as the queue holds them now; cancelled jobs count as failed',
       labelNames: ['state'],
       registers: [this.registry],
       async collect() {
-        const c = await self.countJobs();
+        const c = await countJobs();
         this.set({ state: 'queued' }, (c.waiting ?? 0) + (c.delayed ?? 0) + (c.prioritized ?? 0) + (c['waiting-children'] ?? 0));
         this.set({ state: 'running' }, c.active ?? 0);
         this.set({ state: 'done' }, c.completed ?? 0);
