@@ -22,7 +22,7 @@ export type Role = (typeof ROLES)[number];
 export const ROLE_GRPC_PORTS: Record<Exclude<Role, 'worker'>, number> = { inference: 8001, training: 8011 };
 
 /** Environment variable per role naming its gRPC port when it is not the default. */
-export const ROLE_PORT_ENV: Record<Exclude<Role, 'worker'>, string> = { inference: 'BITPLANE_PORT', training: 'BITPLANE_TRAINING_PORT' };
+export const ROLE_PORT_ENV: Record<Exclude<Role, 'worker'>, string> = { inference: 'BITPLANE_INFERENCE_PORT', training: 'BITPLANE_TRAINING_PORT' };
 
 /** What one check found. */
 export interface HealthResult {

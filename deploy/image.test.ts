@@ -13,6 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { validate as lintDockerfile } from 'dockerfile-utils';
 import { fromRoot } from '../libs/core/src/paths';
+import { ROLE_GRPC_PORTS, ROLE_PORT_ENV, ROLES } from './healthcheck';
 
 const DOCKERFILE = fromRoot('deploy', 'Dockerfile');
 // The outDir this test was compiled into (this file is <outDir>/deploy/image.test.js).
@@ -203,12 +204,65 @@ describe('deploy/stage-runtime.sh and the entrypoint', () => {
     }
   });
 
+  it('the staged tree loads the same kernel backends as the build tree (the native addons came along)', () => {
+    const availability = (cli: string) => {
+      const r = run(process.execPath, [cli, 'backends'], { BITPLANE_BACKEND: 'auto' });
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout
+        .split('\n')
+        .filter((l) => /^(ts|cpu|cuda)\s/.test(l))
+        .map((l) => l.split(/\s+/).slice(0, 2).join(' '));
+    };
+    const built = availability(path.join(OUT_DIR, 'bin', 'main.js'));
+    assert.ok(built.includes('ts available'));
+    assert.deepEqual(availability(path.join(stage, 'bin', 'bitplane.js')), built);
+  });
+
+  it('every shared library the staged addons link is in the runtime image (a package its Dockerfile installs)', (t) => {
+    const addons = ['cpu', 'cuda']
+      .map((w) => path.join(stage, 'libs', 'kernels', 'native', w, 'build', 'Release'))
+      .filter((d) => fs.existsSync(d))
+      .flatMap((d) => fs.readdirSync(d).filter((f) => f.endsWith('.node')).map((f) => path.join(d, f)));
+    if (!addons.length || spawnSync('ldd', ['--version']).status !== 0 || spawnSync('apt-cache', ['--version']).status !== 0) {
+      t.skip(addons.length ? 'ldd or apt-cache missing' : 'no native addon built in this tree');
+      return;
+    }
+    // What node:20-bookworm-slim already has (node itself needs these), and the runtime stage's apt packages with
+    // everything they depend on.
+    const base = /^(linux-vdso|libc|libm|libdl|librt|libpthread|libstdc\+\+|libgcc_s|ld-linux[-\w]*)\.so/;
+    const runtimeRun = (stages(parseDockerfile(fs.readFileSync(DOCKERFILE, 'utf8'))).get('runtime') ?? []).filter((i) => i.keyword === 'RUN').map((i) => i.args).join(' ');
+    const installed = [...runtimeRun.matchAll(/apt-get install -y --no-install-recommends ([^&;]+)/g)].flatMap((m) => m[1].trim().split(/\s+/)).filter((p) => /^[a-z0-9][a-z0-9.+-]+$/.test(p));
+    const deps = spawnSync('apt-cache', ['depends', '--recurse', '--no-recommends', '--no-suggests', '--no-conflicts', '--no-breaks', '--no-replaces', '--no-enhances', ...installed], { encoding: 'utf8' });
+    // apt-cache prints each package of the closure unindented on its own line.
+    const available = new Set((deps.stdout.match(/^[a-z0-9][a-z0-9.+:-]*$/gm) ?? []).map((p) => p.replace(/:amd64$/, '')));
+    for (const addon of addons) {
+      if (addon.includes(`${path.sep}cuda${path.sep}`)) continue; // loaded only where a GPU driver exists; cudart is static
+      const ldd = spawnSync('ldd', [addon], { encoding: 'utf8' }).stdout;
+      for (const m of ldd.matchAll(/^\s*(\S+\.so[.\d]*)\s+=>\s+(\S+)/gm)) {
+        if (base.test(m[1])) continue;
+        const owner = spawnSync('dpkg', ['-S', fs.realpathSync(m[2])], { encoding: 'utf8' }).stdout.split(':')[0].trim();
+        assert.ok(owner && available.has(owner), `${path.basename(addon)} links ${m[1]} (${m[2]}, package '${owner || 'none'}'), which the runtime stage does not install`);
+      }
+    }
+  });
+
   it('the entrypoint runs CLI commands from the staged tree and refuses unknown roles', () => {
     const ep = path.join(stage, 'deploy', 'docker-entrypoint.sh');
     assert.ok(fs.statSync(ep).mode & 0o111, 'entrypoint is executable');
     const v = run(ep, ['bitplane', '--version']);
     assert.equal(v.status, 0, v.stderr);
     assert.match(v.stdout, /^\d+\.\d+\.\d+/);
+    // Each role starts its CLI command, whose --help documents the gRPC port and the variable the health check reads.
+    const commands = { inference: 'serve', training: 'training-service', worker: 'worker' } as const;
+    for (const role of ROLES) {
+      const h = run(ep, [role, '--help']);
+      assert.equal(h.status, 0, `${role}: ${h.stderr}`);
+      assert.match(h.stdout, new RegExp(`^Usage: bitplane ${commands[role]} `, 'm'), role);
+      if (role !== 'worker') {
+        const text = h.stdout.replace(/\s+/g, ' ');
+        assert.match(text, new RegExp(`--port <n> gRPC port \\(env ${ROLE_PORT_ENV[role]}, default ${ROLE_GRPC_PORTS[role]}\\)`), `${role} port flag, env and default`);
+      }
+    }
     const bad = run(ep, ['trainer']);
     assert.equal(bad.status, 64);
     assert.match(bad.stderr, /unknown role 'trainer'/);

@@ -13,6 +13,7 @@ import { ConfigMap, Container, Namespace, PersistentVolumeClaim, Secret, Service
 import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { fromRoot } from '../libs/core/src/paths';
+import { DEFAULT_TRAINING_PORT, TRAINING_QUEUE } from '../services/training/src/training.constants';
 import { ROLE_GRPC_PORTS } from './healthcheck';
 import { loadKustomization, Manifest, readCompose, readKustomization } from './manifests';
 
@@ -176,6 +177,7 @@ describe('deploy/k8s references and probes', () => {
       const c = containersOf(find(base, 'Deployment', name))[0];
       const grpcPort = (c.ports as Obj[]).find((p) => p.name === 'grpc').containerPort;
       assert.equal(grpcPort, ROLE_GRPC_PORTS[name], `${name} gRPC port agrees with the health check's default`);
+      if (name === 'training') assert.equal(grpcPort, DEFAULT_TRAINING_PORT, 'and with the training service default');
       for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
         assert.deepEqual(c[probe]?.grpc, { port: grpcPort }, `${name} ${probe}`);
       }
@@ -246,9 +248,8 @@ describe('deploy/k8s references and probes', () => {
       assert.equal(t.metadata.addressFromEnv, 'REDIS_ADDRESS');
       return t.metadata.listName as string;
     });
-    const queue = /^bull:(.+):wait$/.exec(lists[0])?.[1];
-    assert.ok(queue, `first trigger reads bull:<queue>:wait, got ${lists[0]}`);
-    assert.deepEqual(lists, [`bull:${queue}:wait`, `bull:${queue}:active`]);
+    // BullMQ's default key prefix is 'bull'; the queue is the training service's shared constant.
+    assert.deepEqual(lists, [`bull:${TRAINING_QUEUE}:wait`, `bull:${TRAINING_QUEUE}:active`]);
     // Redis lives in the namespace that the Service DNS name in REDIS_URL names.
     assert.match(url.hostname, /^redis\.bitplane\.svc(\.cluster\.local)?$/);
   });
