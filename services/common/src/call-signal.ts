@@ -12,6 +12,9 @@ export class CallAbortedError extends Error {
   }
 }
 
+/** A cancel this close to the deadline is the deadline (timer granularity). */
+const DEADLINE_SLACK_MS = 25;
+
 /** The call's deadline in ms since the epoch, or Infinity. */
 export function callDeadlineMs(call: Pick<ServerSurfaceCall, 'getDeadline'>): number {
   const d = call.getDeadline();
@@ -22,13 +25,14 @@ export function callDeadlineMs(call: Pick<ServerSurfaceCall, 'getDeadline'>): nu
 /** Signal aborted with a CallAbortedError on client cancel or deadline; `dispose()` clears the timer when the call ends. */
 export function abortSignalForCall(call: ServerSurfaceCall): { signal: AbortSignal; dispose: () => void } {
   const ac = new AbortController();
-  const onCancel = (): void => ac.abort(new CallAbortedError(GrpcStatus.CANCELLED, 'call cancelled by the client'));
+  const deadline = callDeadlineMs(call);
+  const fire = (): void => ac.abort(new CallAbortedError(GrpcStatus.DEADLINE_EXCEEDED, 'deadline exceeded'));
+  // grpc-js ends a call whose deadline passed and reports it as 'cancelled' too: tell the two apart by the clock.
+  const onCancel = (): void => (Date.now() >= deadline - DEADLINE_SLACK_MS ? fire() : ac.abort(new CallAbortedError(GrpcStatus.CANCELLED, 'call cancelled by the client')));
   call.on('cancelled', onCancel);
   if (call.cancelled) onCancel();
-  const deadline = callDeadlineMs(call);
   let timer: NodeJS.Timeout | undefined;
   if (deadline !== Infinity) {
-    const fire = (): void => ac.abort(new CallAbortedError(GrpcStatus.DEADLINE_EXCEEDED, 'deadline exceeded'));
     const left = deadline - Date.now();
     if (left <= 0) fire();
     else timer = setTimeout(fire, left);
