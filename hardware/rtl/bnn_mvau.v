@@ -2,7 +2,7 @@
 // each cycle PE output neurons each take SIMD inputs. A vector arrives as SF words of SIMD inputs; the unit runs
 // NF neuron folds over it (the first fold straight from the input stream, the others from a buffer), so one
 // vector takes NF * SF cycles. Per cycle and PE: XNOR + popcount (IN_BITS = 1, packed +-1 activations) or, for
-// 8-bit inputs, sum over bit-planes n of 2^n (2 popcount(b_n AND w) - popcount(b_n)); an accumulator; at the last
+// 8-bit inputs, sum over bit-planes n of 2^n (2 popcount(b_n AND w) - popcount(b_n)) (as 2P - S, S shared by the PEs); an accumulator; at the last
 // fold either a threshold compare (one bit per neuron) or the raw accumulator as a signed 32-bit dot product.
 //
 // Pipeline: issue (ROM and buffer reads) -> popcount -> accumulate/compare -> output FIFO. It never stalls
@@ -125,7 +125,7 @@ module bnn_mvau #(
 
   // ---- stage 1: XNOR / bit-plane popcounts per PE ----
   wire [PE*ACC_W-1:0] partial;
-  genvar pe, n, s;
+  genvar pe, n;
   generate
     if (IN_BITS == 1) begin : g_xnor
       for (pe = 0; pe < PE; pe = pe + 1) begin : g_pe
@@ -134,34 +134,43 @@ module bnn_mvau #(
             .count(partial[pe*ACC_W +: ACC_W]));
       end
     end else begin : g_planes
-      // planes[n * SIMD + s] = bit n of input s.
-      wire [8*SIMD-1:0] planes;
+      // planes[n * SIMD + s] = bit n of input s (built in one process, so it changes once per cycle).
+      reg [8*SIMD-1:0] planes;
+      integer pn;
+      integer ps;
+      always @* begin
+        for (pn = 0; pn < 8; pn = pn + 1)
+          for (ps = 0; ps < SIMD; ps = ps + 1) planes[pn*SIMD + ps] = x1[ps*8 + pn];
+      end
+      // S = sum_n 2^n popcount(b_n) = sum of the inputs, shared by all PEs.
       wire [8*ACC_W-1:0] plane_count;
+      reg [ACC_W-1:0] input_sum;
+      integer i;
       for (n = 0; n < 8; n = n + 1) begin : g_plane
-        for (s = 0; s < SIMD; s = s + 1) begin : g_lane
-          assign planes[n*SIMD + s] = x1[s*8 + n];
-        end
         bnn_popcount #(.N(SIMD), .W(ACC_W)) u_pc_plane (
             .bits(planes[n*SIMD +: SIMD]),
             .count(plane_count[n*ACC_W +: ACC_W]));
       end
+      always @* begin
+        input_sum = {ACC_W{1'b0}};
+        for (i = 0; i < 8; i = i + 1) input_sum = input_sum + (plane_count[i*ACC_W +: ACC_W] << i);
+      end
+      // Per PE: P = sum_n 2^n popcount(b_n AND w+) (the inputs where w = +1); x . w = 2P - S.
       for (pe = 0; pe < PE; pe = pe + 1) begin : g_pe
         wire [8*ACC_W-1:0] and_count;
-        wire [8*ACC_W-1:0] term;
-        reg [ACC_W-1:0] sum;
-        integer i;
+        reg [ACC_W-1:0] positive_sum;
+        integer j;
         for (n = 0; n < 8; n = n + 1) begin : g_plane
           bnn_popcount #(.N(SIMD), .W(ACC_W)) u_pc_and (
               .bits(planes[n*SIMD +: SIMD] & w_q[pe*SIMD +: SIMD]),
               .count(and_count[n*ACC_W +: ACC_W]));
-          // 2^n (2 popcount(b_n AND w) - popcount(b_n)), modulo 2^ACC_W (the final sum fits).
-          assign term[n*ACC_W +: ACC_W] = ((and_count[n*ACC_W +: ACC_W] << 1) - plane_count[n*ACC_W +: ACC_W]) << n;
         end
         always @* begin
-          sum = {ACC_W{1'b0}};
-          for (i = 0; i < 8; i = i + 1) sum = sum + term[i*ACC_W +: ACC_W];
+          positive_sum = {ACC_W{1'b0}};
+          for (j = 0; j < 8; j = j + 1) positive_sum = positive_sum + (and_count[j*ACC_W +: ACC_W] << j);
         end
-        assign partial[pe*ACC_W +: ACC_W] = sum;
+        // Modulo 2^ACC_W; the final accumulator fits, so wrap-around in between is harmless.
+        assign partial[pe*ACC_W +: ACC_W] = (positive_sum << 1) - input_sum;
       end
     end
   endgenerate
