@@ -158,6 +158,12 @@ test('TLS: with a certificate and key the same server answers over TLS and refus
   }
 });
 
+test('a request over the message-size cap (default 4 MiB): RESOURCE_EXHAUSTED, and the server keeps serving', async () => {
+  const big = 'x'.repeat(4 * 1024 * 1024 + 1 + rng.int(1000));
+  await expectCode(client.submitJob({ family: 'bnn-mlp', dataset: 'fashion-mnist', model_name: 'too-big', hyperparameters: jsonToStruct({ note: big }) }), grpc.status.RESOURCE_EXHAUSTED);
+  assert.equal(await healthCheck(addr, TRAINING_SERVICE_NAME), 'SERVING');
+});
+
 test('SubmitJob and CancelJob without the admin token: UNAUTHENTICATED; reads stay open', async () => {
   const anon = new TrainingClient(addr);
   const wrong = new TrainingClient(addr, token.slice(0, -1) + (token.endsWith('0') ? '1' : '0'));
