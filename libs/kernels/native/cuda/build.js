@@ -3,7 +3,10 @@
 // later GPUs), the Node-API binding, and the CUDA runtime linked statically, so the file loads wherever the
 // NVIDIA driver is installed (no CUDA toolkit needed at run time) and the cpu addon never depends on it.
 // No nvcc: prints so and exits 0. Called by scripts/build-native.js during `npm install`; that script never lets
-// a failure here fail the install. Usage: node build.js [--force]
+// a failure here fail the install. Usage: node build.js [--force] [--no-emulation]
+// Also builds, with the host C++ compiler alone, build/Emulation/bitplane_cuda_emulated.node: the same sources
+// compiled for the CPU emulation in emulate/ (a test-only check of the kernels' logic on machines without a GPU;
+// never loaded as the cuda backend).
 // Environment: CUDA_HOME / CUDA_PATH (toolkit), BITPLANE_NODE_HEADERS (a folder holding node_api.h),
 // BITPLANE_NODE_ADDON_API (a folder holding napi.h), BITPLANE_CUDA_ARCHS (e.g. "80,90"; default 80,90).
 'use strict';
@@ -18,6 +21,7 @@ const srcDir = path.join(here, 'src');
 const buildDir = path.join(here, 'build');
 const objDir = path.join(buildDir, 'obj');
 const output = path.join(buildDir, 'Release', 'bitplane_cuda.node');
+const emulated = path.join(buildDir, 'Emulation', 'bitplane_cuda_emulated.node');
 const force = process.argv.includes('--force');
 
 function log(msg) {
@@ -87,22 +91,31 @@ function newestMtime(files) {
   return Math.max(...files.map((f) => fs.statSync(f).mtimeMs));
 }
 
-function main() {
-  const nvcc = findNvcc();
-  if (!nvcc) {
-    log('nvcc not found (set CUDA_HOME or put nvcc on PATH); skipping the CUDA addon: the cuda backend will report itself unavailable');
-    return 0;
-  }
-  const sources = fs.readdirSync(srcDir).map((f) => path.join(srcDir, f));
-  const compiled = sources.filter((f) => f.endsWith('.cu') || f.endsWith('.cc'));
-  if (!force && isFile(output) && fs.statSync(output).mtimeMs > newestMtime([...sources, path.join(here, 'build.js')])) {
-    log(`${path.relative(root, output)} is up to date`);
-    return 0;
-  }
+function sourcesOf(dir) {
+  return fs.readdirSync(dir).map((f) => path.join(dir, f));
+}
+
+function upToDate(file, inputs) {
+  return !force && isFile(file) && fs.statSync(file).mtimeMs > newestMtime([...inputs, path.join(here, 'build.js')]);
+}
+
+function headers() {
   const nodeHeaders = findNodeHeaders();
   if (!nodeHeaders) throw new Error('node_api.h not found; set BITPLANE_NODE_HEADERS or npm_config_nodedir (e.g. /usr)');
   const addonApi = findAddonApi();
   if (!addonApi) throw new Error('node-addon-api not found (npm install, or set BITPLANE_NODE_ADDON_API)');
+  return { nodeHeaders, addonApi };
+}
+
+/** The real addon, with nvcc. */
+function buildDevice(nvcc) {
+  const sources = sourcesOf(srcDir);
+  const compiled = sources.filter((f) => f.endsWith('.cu') || f.endsWith('.cc'));
+  if (upToDate(output, sources)) {
+    log(`${path.relative(root, output)} is up to date`);
+    return;
+  }
+  const { nodeHeaders, addonApi } = headers();
   const { flags: gencode, archs } = gencodeFlags(nvcc);
   log(`nvcc ${nvcc}; architectures sm_${archs.join(', sm_')} + PTX compute_${archs[archs.length - 1]}; node headers ${nodeHeaders}`);
 
@@ -122,12 +135,60 @@ function main() {
   run(nvcc, ['-shared', '--cudart', 'static', ...gencode, '-o', tmp, ...objects, '-ldl', '-lpthread', '-lrt']);
   fs.renameSync(tmp, output);
   log(`built ${path.relative(root, output)}`);
-  return 0;
 }
 
-try {
-  process.exitCode = main();
-} catch (e) {
-  console.error(`[cuda] build failed: ${e.message}`);
-  process.exitCode = 1;
+/** A C++20 compiler for the emulation: $CXX, else g++ or c++ on PATH. */
+function findCxx() {
+  if (process.env.CXX) return process.env.CXX;
+  for (const dir of (process.env.PATH || '').split(path.delimiter)) {
+    for (const name of ['g++', 'c++']) if (dir && isFile(path.join(dir, name))) return path.join(dir, name);
+  }
+  return undefined;
 }
+
+/** The same sources for the CPU emulation (emulate/ stands in for the CUDA runtime and thread model). */
+function buildEmulation(cxx) {
+  const emulateDir = path.join(here, 'emulate');
+  const sources = [...sourcesOf(srcDir), ...sourcesOf(emulateDir)];
+  if (upToDate(emulated, sources)) {
+    log(`${path.relative(root, emulated)} is up to date`);
+    return;
+  }
+  const { nodeHeaders, addonApi } = headers();
+  const compiled = sourcesOf(srcDir).filter((f) => f.endsWith('.cu') || f.endsWith('.cc'));
+  fs.mkdirSync(path.dirname(emulated), { recursive: true });
+  const tmp = `${emulated}.tmp-${process.pid}`;
+  run(cxx, ['-std=c++20', '-O2', '-fPIC', '-shared', '-pthread', '-fvisibility=hidden', '-DBITPLANE_CUDA_EMULATION', '-DNAPI_VERSION=8', '-DNAPI_CPP_EXCEPTIONS', '-DNODE_ADDON_API_DISABLE_DEPRECATED',
+    `-I${emulateDir}`, `-I${srcDir}`, `-I${nodeHeaders}`, `-I${addonApi}`, '-x', 'c++', ...compiled, '-o', tmp]);
+  fs.renameSync(tmp, emulated);
+  log(`built ${path.relative(root, emulated)} (CPU emulation, for tests only)`);
+}
+
+function main() {
+  let failed = false;
+  const nvcc = findNvcc();
+  if (!nvcc) {
+    log('nvcc not found (set CUDA_HOME or put nvcc on PATH); skipping the CUDA addon: the cuda backend will report itself unavailable');
+  } else {
+    try {
+      buildDevice(nvcc);
+    } catch (e) {
+      console.error(`[cuda] build failed: ${e.message}`);
+      failed = true;
+    }
+  }
+  const cxx = findCxx();
+  if (!cxx) {
+    log('no C++ compiler found; skipping the CPU emulation of the kernels (its tests will skip)');
+  } else if (!process.argv.includes('--no-emulation')) {
+    try {
+      buildEmulation(cxx);
+    } catch (e) {
+      console.error(`[cuda] emulation build failed: ${e.message}`);
+      failed = true;
+    }
+  }
+  return failed ? 1 : 0;
+}
+
+process.exitCode = main();
