@@ -93,9 +93,18 @@ describe('deploy/Dockerfile', () => {
     assert.deepEqual([...byStage.keys()], ['build', 'runtime']);
     const build = byStage.get('build') ?? [];
     const runtime = byStage.get('runtime') ?? [];
-    assert.ok(build.some((i) => i.keyword === 'RUN' && /\bnpm ci\b/.test(i.args)), 'npm ci (which runs prepare: native addon + tsc)');
-    assert.ok(build.some((i) => i.keyword === 'RUN' && /npm prune --omit=dev/.test(i.args)), 'production dependencies only');
-    assert.ok(build.some((i) => i.keyword === 'RUN' && /stage-runtime\.sh/.test(i.args)), 'the runtime tree comes from deploy/stage-runtime.sh');
+    assert.ok(build.some((i) => i.keyword === 'RUN' && /^sh deploy\/build-runtime\.sh \/src \/out$/.test(i.args)), 'the build stage is deploy/build-runtime.sh');
+    // build-runtime.sh, in order: npm ci (which runs prepare: native addons + tsc), production dependencies only,
+    // the staged tree, the shrunk node_modules.
+    const steps = fs
+      .readFileSync(fromRoot('deploy', 'build-runtime.sh'), 'utf8')
+      .split('\n')
+      .filter((l) => /^(npm|sh|mv) /.test(l));
+    assert.deepEqual(
+      steps.map((l) => l.split(' ').slice(0, 2).join(' ').replace(/"\$here\/(.*)"/, '$1')),
+      ['npm ci', 'npm prune', 'sh stage-runtime.sh', 'mv node_modules', 'sh prune-node-modules.sh'],
+    );
+    assert.match(steps[1], /--omit=dev/);
     for (const c of runtime.filter((i) => i.keyword === 'COPY')) assert.match(c.args, /^--from=build\s/, `runtime COPY at line ${c.line} takes build output only`);
     const runtimeRuns = runtime.filter((i) => i.keyword === 'RUN').map((i) => i.args).join('\n');
     assert.doesNotMatch(runtimeRuns, /\b(g\+\+|gcc|make|python3|build-essential|libopenblas-dev)\b/, 'no compiler or headers in the runtime image');
@@ -136,10 +145,35 @@ describe('.dockerignore', () => {
   it('sends every tracked file that npm ci / prepare and the image need', () => {
     const r = spawnSync('git', ['ls-files'], { cwd: fromRoot(), encoding: 'utf8' });
     const tracked = r.status === 0 ? r.stdout.split('\n').filter(Boolean) : [];
-    const needed = tracked.filter((f) => /^(package(-lock)?\.json|tsconfig[^/]*\.json|scripts\/|libs\/|bin\/|proto\/|services\/|exporters\/|hardware\/|deploy\/(Dockerfile|stage-runtime\.sh|docker-entrypoint\.sh|healthcheck\.ts))/.test(f));
+    const needed = tracked.filter((f) => /^(package(-lock)?\.json|tsconfig[^/]*\.json|scripts\/|libs\/|bin\/|proto\/|services\/|exporters\/|hardware\/|deploy\/(Dockerfile|[a-z-]+\.sh|healthcheck\.ts))/.test(f));
     for (const f of ['package.json', 'package-lock.json', 'tsconfig.json', 'scripts/build-native.js', 'deploy/Dockerfile']) assert.ok(fs.existsSync(fromRoot(f)), f);
     const dropped = needed.filter((f) => ignoredBy(patterns, f));
     assert.deepEqual(dropped, []);
+  });
+});
+
+describe('deploy/prune-node-modules.sh', () => {
+  it('drops source maps and the onnxruntime-node binaries of other platforms, and nothing else', () => {
+    const nm = fs.mkdtempSync(path.join(os.tmpdir(), 'bitplane-nm-'));
+    try {
+      const bin = path.join(nm, 'onnxruntime-node', 'bin', 'napi-v6');
+      const files = [
+        ...['darwin/arm64', 'darwin/x64', 'win32/x64', 'linux/arm64', 'linux/x64'].map((d) => path.join(bin, d, 'onnxruntime_binding.node')),
+        path.join(nm, 'pkg', 'index.js'),
+        path.join(nm, 'pkg', 'index.js.map'),
+        path.join(nm, 'pkg', 'lib', 'util.js.map'),
+      ];
+      for (const f of files) {
+        fs.mkdirSync(path.dirname(f), { recursive: true });
+        fs.writeFileSync(f, 'x');
+      }
+      const r = spawnSync('sh', [fromRoot('deploy', 'prune-node-modules.sh'), nm], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      const left = files.filter((f) => fs.existsSync(f)).map((f) => path.relative(nm, f));
+      assert.deepEqual(left, [path.join('onnxruntime-node', 'bin', 'napi-v6', process.platform, process.arch, 'onnxruntime_binding.node'), path.join('pkg', 'index.js')]);
+    } finally {
+      fs.rmSync(nm, { recursive: true, force: true });
+    }
   });
 });
 
