@@ -7,10 +7,7 @@ import { compareOutputs, comparisonPassed } from './compare';
 import { checkOnnxFolder } from './folder-check';
 import { onnxModelBytes, referenceForward } from './onnx-models';
 import { runTarget } from './run-target';
-import { floatFamilyRegistry } from './testing';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { floatFamilyRegistry, tempDir } from './testing';
 
 const seed = freshSeed();
 console.log(`seed ${seed}`);
@@ -30,7 +27,7 @@ for (const family of ['mlp', 'binaryconnect-mlp'] as const) {
       const cmp = compareOutputs(want, got, n, c);
       assert.ok(comparisonPassed(cmp), `${family} ${k}-${hidden.join('-')}-${c}: ${JSON.stringify(cmp)}`);
       // The folder (golden vectors, check) works for float families too.
-      const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bitplane-onnx-ff-'));
+      const out = tempDir('bitplane-onnx-ff-');
       const target = exportTarget('onnx-float');
       checkFamily(target, family);
       await target.export(artifact, out, {});

@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { Rng, freshSeed } from '../../libs/core/src/random';
@@ -11,7 +10,7 @@ import { TsBackend } from '../../libs/kernels/src/ts/ts-backend';
 import { bnnMlpForward } from '../../libs/models/bnn-mlp/model';
 import { onnxModelBytes } from './onnx-models';
 import { ONNX_FAMILY, ONNX_FILE, registerOnnxModel } from './register';
-import { edgeCaseBnnMlp, registryWith } from './testing';
+import { edgeCaseBnnMlp, registryWith, tempDir } from './testing';
 
 const seed = freshSeed();
 console.log(`seed ${seed}`);
@@ -20,7 +19,7 @@ const rng = new Rng(seed);
 test('bitplane export --register stores model.onnx as a family-onnx version that onnxruntime serves', async () => {
   const m = edgeCaseBnnMlp(rng, 20 + rng.int(100), [5 + rng.int(40)], 2 + rng.int(8));
   const { root } = registryWith(m, 'src');
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bitplane-onnx-reg-'));
+  const out = tempDir('bitplane-onnx-reg-');
   const dist = path.resolve(process.env.BITPLANE_DIST ?? 'dist');
   const cli = (args: string[]) => spawnSync(process.execPath, [path.join(dist, 'bin', 'main.js'), ...args], { encoding: 'utf8' });
   for (const target of ['onnx', 'onnx-float']) {

@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Rng, freshSeed } from '../../libs/core/src/random';
 import { TsBackend } from '../../libs/kernels/src/ts/ts-backend';
@@ -14,7 +13,7 @@ import { OnnxTargetName, onnxModelBytes } from './onnx-models';
 import { decodeModel, encodeModel } from './onnx-schema';
 import { checkQonnxStructure } from './qonnx-check';
 import { runTarget } from './run-target';
-import { edgeCaseBnnMlp, registryWith } from './testing';
+import { edgeCaseBnnMlp, registryWith, tempDir } from './testing';
 
 const TARGETS: OnnxTargetName[] = ['onnx', 'onnx-float', 'qonnx'];
 const seed = freshSeed();
@@ -64,7 +63,7 @@ test('a flipped weight bit in the exported model is caught (the comparison can f
 test('export writes model.onnx, golden vectors, check.js and README; byte-identical on re-export; the folder check passes', async () => {
   const m = edgeCaseBnnMlp(rng, ...randomShape());
   const { artifact } = registryWith(m);
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bitplane-onnx-out-'));
+  const out = tempDir('bitplane-onnx-out-');
   for (const t of TARGETS) {
     const target = exportTarget(t);
     checkFamily(target, 'bnn-mlp');
@@ -122,7 +121,7 @@ test("Debian's python3-onnx checker accepts the onnx-float (full check) and qonn
   }
   const m = edgeCaseBnnMlp(rng, ...randomShape());
   const { artifact } = registryWith(m);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bitplane-onnx-py-'));
+  const dir = tempDir('bitplane-onnx-py-');
   for (const [target, full] of [['onnx-float', 'True'], ['qonnx', 'False']] as const) {
     const file = path.join(dir, `${target}.onnx`);
     fs.writeFileSync(file, onnxModelBytes(target, artifact));

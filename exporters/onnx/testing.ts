@@ -12,6 +12,18 @@ import { binaryConnectMlpTensors } from '../../libs/models/binaryconnect-mlp/mod
 import { imageNormalization } from '../../libs/models/mlp/input-normalization';
 import { InputKind, floatFamilySignature, mlpTensors } from '../../libs/models/mlp/model';
 
+const tempDirs: string[] = [];
+process.on('exit', () => {
+  for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+/** A temporary directory removed when the test process exits. */
+export function tempDir(prefix: string): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.push(d);
+  return d;
+}
+
 /**
  * randomBnnMlp plus, in every hidden layer with room: a direction -1 unit, a unit stuck at -1 and one stuck at +1
  * (thresholds just outside the reachable range, as folding encodes a zero BN scale), and a negative output scale.
@@ -35,7 +47,7 @@ export function edgeCaseBnnMlp(rng: Rng, inputSize: number, hiddenSizes: number[
 
 /** A temporary registry holding `m` as `name`:1; returns the loaded artifact and the registry root. */
 export function registryWith(m: BnnMlpModel, name = 'onnx-test'): { registry: ModelRegistry; artifact: LoadedArtifact; root: string } {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bitplane-onnx-'));
+  const root = tempDir('bitplane-onnx-');
   const registry = new ModelRegistry(root);
   registry.save(
     { name, family: BNN_MLP_FAMILY, signature: bnnMlpSignature(m.inputSize, m.outputSize), config: { inputSize: m.inputSize, hiddenSizes: m.hiddenSizes, outputSize: m.outputSize } },
@@ -58,7 +70,7 @@ export function floatFamilyRegistry(rng: Rng, family: 'mlp' | 'binaryconnect-mlp
   const tensors = family === 'mlp'
     ? mlpTensors({ ...base, layers: sizes.slice(1).map((out, i) => ({ weights: Float32Array.from({ length: out * sizes[i] }, () => rng.normal() / Math.sqrt(sizes[i])), ...layer(i) })) })
     : binaryConnectMlpTensors({ ...base, layers: sizes.slice(1).map((out, i) => ({ weights: packSigns(Float32Array.from({ length: out * sizes[i] }, () => rng.next() - 0.5), out, sizes[i]), ...layer(i) })) });
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bitplane-onnx-float-'));
+  const root = tempDir('bitplane-onnx-float-');
   const registry = new ModelRegistry(root);
   registry.save({ name, family, signature: floatFamilySignature(inputSize, outputSize, inputKind), config: { inputSize, hiddenSizes, outputSize, inputKind } }, tensors);
   return { registry, artifact: registry.get(name), root };
