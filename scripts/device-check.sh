@@ -94,7 +94,7 @@ check() {
     cp "$BUNDLE/bitplane_cuda.node" libs/kernels/native/cuda/build/Release/
     status=1
   fi
-  grep -E 'architectures|spill|built' "$OUT/build.log" || true
+  grep -E '^\[cuda\] (nvcc /|built|this nvcc)|ptxas warning' "$OUT/build.log" || true
 
   echo "== tests: kernel conformance (every available backend against ts) and the cuda tests ($(( SECONDS - started )) s)"
   if ! BITPLANE_DIST=$BUNDLE/dist timeout 300 "$NODE" scripts/run-tests.js libs/kernels/src/conformance libs/kernels/src/cuda/ >"$OUT/tests.log" 2>&1; then

@@ -11,13 +11,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { PackedMatrix, packSigns } from '../../../core/src/bitplanes';
+import { fromRoot } from '../../../core/src/paths';
 import { Rng, freshSeed } from '../../../core/src/random';
-import { nativeAddonPath } from '../native-path';
 import { TsBackend } from '../ts/ts-backend';
 import { CudaAddon } from './cuda-addon';
 import { CudaBackend } from './cuda-backend';
 
-const emulatedPath = nativeAddonPath('cuda', path.join('..', 'Emulation', 'bitplane_cuda_emulated.node'));
+const emulatedPath = fromRoot('libs', 'kernels', 'native', 'cuda', 'build', 'Emulation', 'bitplane_cuda_emulated.node');
 const cxx = process.env.CXX ?? ['g++', 'c++'].flatMap((n) => (process.env.PATH ?? '').split(path.delimiter).map((d) => path.join(d, n))).find((p) => fs.existsSync(p));
 const seed = freshSeed();
 const rng = new Rng(seed);
