@@ -51,9 +51,9 @@ prepare() {
   echo "  bash scripts/device-check.sh"
 }
 
-# A Node >= 18 to run with: the machine's own, else the carried one.
+# A Node >= 20 to run with (the test runner uses --test-concurrency): the machine's own, else the carried one.
 find_node() {
-  if command -v node >/dev/null 2>&1 && node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 18 ? 0 : 1)'; then
+  if command -v node >/dev/null 2>&1 && node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)'; then
     command -v node
     return
   fi
