@@ -1,14 +1,17 @@
 // A CPU emulation of the parts of the CUDA thread model the addon's kernels use, so their indexing, tiling, padding
-// and epilogues can be checked on machines without a GPU: every thread of a block is a std::thread, __syncthreads
-// is a std::barrier over the block, warp shuffles exchange through a per-warp buffer and barrier, and blocks run
-// one after another (so `__shared__` can be a function-local static). It proves the arithmetic and the memory
+// and epilogues can be checked on machines without a GPU: every thread of a block is a std::thread (from a pool kept
+// for the process), __syncthreads is a std::barrier over the block, warp shuffles exchange through a per-warp
+// buffer and barrier, and blocks run one after another (so `__shared__` can be a function-local static). It proves the arithmetic and the memory
 // indexing of the kernel source, not its speed, its register use or anything about real hardware.
 #pragma once
 #include <barrier>
 #include <cmath>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -37,6 +40,58 @@ struct Warp {
 };
 inline std::vector<Warp> warps;
 
+/** A block's worth of threads, started once and reused: run(job) calls job(t) on thread t and waits for all. */
+class BlockPool {
+ public:
+  explicit BlockPool(unsigned size) : size_(size) {
+    for (unsigned t = 0; t < size; t++) threads_.emplace_back([this, t] { loop(t); });
+  }
+
+  void run(const std::function<void(unsigned)>& job) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    job_ = &job;
+    remaining_ = size_;
+    generation_++;
+    start_.notify_all();
+    done_.wait(lock, [this] { return remaining_ == 0; });
+  }
+
+  /** The pool for blocks of `size` threads (never destroyed: its threads wait until the process exits). */
+  static BlockPool& of(unsigned size) {
+    static std::mutex m;
+    static std::map<unsigned, BlockPool*> pools;
+    std::lock_guard<std::mutex> lock(m);
+    BlockPool*& p = pools[size];
+    if (!p) p = new BlockPool(size);
+    return *p;
+  }
+
+ private:
+  void loop(unsigned t) {
+    unsigned long long seen = 0;
+    for (;;) {
+      const std::function<void(unsigned)>* job;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        start_.wait(lock, [&] { return generation_ != seen; });
+        seen = generation_;
+        job = job_;
+      }
+      (*job)(t);
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (--remaining_ == 0) done_.notify_one();
+    }
+  }
+
+  unsigned size_;
+  std::vector<std::thread> threads_;
+  std::mutex mutex_;
+  std::condition_variable start_, done_;
+  const std::function<void(unsigned)>* job_ = nullptr;
+  unsigned remaining_ = 0;
+  unsigned long long generation_ = 0;
+};
+
 /** Runs kernel(args...) over grid x block, one block at a time, each thread of a block on its own std::thread. */
 template <typename Kernel, typename... Args>
 void launch(dim3 grid, dim3 block, Kernel kernel, Args... args) {
@@ -51,16 +106,11 @@ void launch(dim3 grid, dim3 block, Kernel kernel, Args... args) {
         warps.clear();
         warps.resize((threads + 31) / 32);
         for (auto& w : warps) w.barrier = std::make_unique<std::barrier<>>(32);
-        std::vector<std::thread> pool;
-        pool.reserve(threads);
-        for (unsigned t = 0; t < threads; t++) {
-          pool.emplace_back([=] {
-            threadIdx = dim3(t % block.x, (t / block.x) % block.y, t / (block.x * block.y));
-            blockIdx = dim3(bx, by, bz);
-            kernel(args...);
-          });
-        }
-        for (auto& th : pool) th.join();
+        BlockPool::of(threads).run([&](unsigned t) {
+          threadIdx = dim3(t % block.x, (t / block.x) % block.y, t / (block.x * block.y));
+          blockIdx = dim3(bx, by, bz);
+          kernel(args...);
+        });
       }
     }
   }
