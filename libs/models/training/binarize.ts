@@ -6,20 +6,36 @@ import { tf } from './tfjs-runtime';
 
 type GradFunc = Parameters<typeof tf.customGrad>[0];
 
-/** +1 where x >= 0, else -1 (no gradient: use steSign inside a graph). */
+/** +1 where x >= 0, else -1 (no gradient: use steSign inside a graph). One pass over the values. */
 export function binarize(x: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => tf.sub(tf.mul(tf.cast(tf.greaterEqual(x, 0), 'float32'), 2), 1));
+  const v = x.dataSync() as Float32Array;
+  const out = new Float32Array(v.length);
+  for (let i = 0; i < v.length; i++) out[i] = v[i] >= 0 ? 1 : -1;
+  return tf.tensor(out, x.shape, 'float32');
 }
 
 /**
  * Straight-through sign: forward binarize(r); backward dy where |r| <= 1 and 0 elsewhere (the derivative of
- * hard-tanh, the BNN paper's gradient cancel).
+ * hard-tanh, the BNN paper's gradient cancel). Both directions are single loops over the values.
  */
-export const steSign: (r: tf.Tensor) => tf.Tensor = tf.customGrad(((r: tf.Tensor, save: tf.GradSaveFunc) => {
-  save([r]);
+export const steSign: (r: tf.Tensor) => tf.Tensor = tf.customGrad(((r: tf.Tensor) => {
+  const v = Float32Array.from(r.dataSync() as Float32Array);
+  const out = new Float32Array(v.length);
+  let inside = true;
+  for (let i = 0; i < v.length; i++) {
+    out[i] = v[i] >= 0 ? 1 : -1;
+    if (!(v[i] <= 1 && v[i] >= -1)) inside = false;
+  }
   return {
-    value: binarize(r),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, tf.cast(tf.lessEqual(tf.abs(saved[0]), 1), 'float32')),
+    value: tf.tensor(out, r.shape, 'float32'),
+    gradFunc: (dy: tf.Tensor) => {
+      // Clipped real weights always lie in [-1, 1]: then the gradient passes unchanged.
+      if (inside) return tf.clone(dy);
+      const d = dy.dataSync() as Float32Array;
+      const g = new Float32Array(d.length);
+      for (let i = 0; i < d.length; i++) g[i] = v[i] <= 1 && v[i] >= -1 ? d[i] : 0;
+      return tf.tensor(g, dy.shape, 'float32');
+    },
   };
 }) as unknown as GradFunc) as unknown as (r: tf.Tensor) => tf.Tensor;
 

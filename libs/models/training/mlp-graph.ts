@@ -9,6 +9,7 @@
 import { Rng } from '../../core/src/random';
 import { MlpTrainingConfig } from './config';
 import { ap2, ap2Number, ap2Ste, binarize, steSign, stochasticSteSign } from './binarize';
+import { BatchStats, batchNormTrain } from './batch-norm';
 import { tf } from './tfjs-runtime';
 
 /** Which family the graph trains. */
@@ -106,25 +107,23 @@ export class MlpGraph {
    * Training-mode forward pass on a batch (x: [n, in] float). Batch statistics normalise; running statistics are
    * recorded in `stats` so the caller can update them after the gradient step. Returns the logits.
    */
-  forwardTrain(x: tf.Tensor2D, seed: number, stats: Array<{ mean: tf.Tensor; variance: tf.Tensor }>): tf.Tensor2D {
+  forwardTrain(x: tf.Tensor2D, seed: number, stats: BatchStats[]): tf.Tensor2D {
     let a: tf.Tensor = x;
     const last = this.layers.length - 1;
     const eps = this.config.batchNormEpsilon;
     this.layers.forEach((l, i) => {
       const z = tf.matMul(a as tf.Tensor2D, this.forwardWeights(i, true, seed) as tf.Tensor2D);
-      const mean = tf.mean(z, 0);
-      const c = tf.sub(z, mean);
       let y: tf.Tensor;
       if (this.config.shiftBatchNorm) {
         // Shift-based BN (BNN paper, Algorithm 3): variance and normalisation by power-of-two approximations.
+        const mean = tf.mean(z, 0);
+        const c = tf.sub(z, mean);
         const variance = tf.mean(tf.mul(c, ap2Ste(c)), 0);
-        stats.push({ mean: tf.keep(tf.clone(mean)), variance: tf.keep(tf.clone(variance)) });
+        stats.push({ mean: Float32Array.from(mean.dataSync() as Float32Array), variance: Float32Array.from(variance.dataSync() as Float32Array) });
         const zhat = tf.mul(c, ap2Ste(tf.rsqrt(tf.add(variance, eps))));
         y = tf.add(tf.mul(zhat, ap2Ste(l.gamma)), l.beta);
       } else {
-        const variance = tf.mean(tf.square(c), 0);
-        stats.push({ mean: tf.keep(tf.clone(mean)), variance: tf.keep(tf.clone(variance)) });
-        y = tf.add(tf.mul(tf.mul(c, tf.rsqrt(tf.add(variance, eps))), l.gamma), l.beta);
+        y = batchNormTrain(z as tf.Tensor2D, l.gamma, l.beta, eps, stats);
       }
       if (i < last) a = this.kind === 'bnn' ? steSign(y) : tf.relu(y);
       else a = y;
@@ -133,12 +132,16 @@ export class MlpGraph {
   }
 
   /** Moves running statistics toward the batch statistics of the last training step (momentum). */
-  updateRunningStats(stats: Array<{ mean: tf.Tensor; variance: tf.Tensor }>): void {
+  updateRunningStats(stats: BatchStats[]): void {
     const mom = this.config.batchNormMomentum;
-    tf.tidy(() => {
-      this.layers.forEach((l, i) => {
-        l.runningMean.assign(tf.add(tf.mul(l.runningMean, 1 - mom), tf.mul(stats[i].mean, mom)));
-        l.runningVar.assign(tf.add(tf.mul(l.runningVar, 1 - mom), tf.mul(stats[i].variance, mom)));
+    this.layers.forEach((l, i) => {
+      const rm = l.runningMean.dataSync() as Float32Array;
+      const rv = l.runningVar.dataSync() as Float32Array;
+      const nm = Float32Array.from(rm, (v, j) => (1 - mom) * v + mom * stats[i].mean[j]);
+      const nv = Float32Array.from(rv, (v, j) => (1 - mom) * v + mom * stats[i].variance[j]);
+      tf.tidy(() => {
+        l.runningMean.assign(tf.tensor1d(nm));
+        l.runningVar.assign(tf.tensor1d(nv));
       });
     });
   }

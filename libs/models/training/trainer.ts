@@ -6,6 +6,7 @@
  */
 import { Rng } from '../../core/src/random';
 import { argmaxRows } from '../bnn-mlp/model';
+import { BatchStats } from './batch-norm';
 import { CheckpointState, EpochRecord, readLatestCheckpoint, writeCheckpoint } from './checkpoint';
 import { MlpTrainingConfig } from './config';
 import { ClassificationData } from './dataset';
@@ -167,7 +168,7 @@ export async function trainLoop(input: TrainLoopInput): Promise<TrainLoopResult>
         const batchSeed = rng.nextU32();
         const xb = tf.tensor2d(prepare(data.train.x, rows), [rows.length, data.features]);
         const yb = tf.tensor2d(oneHot(data.train.labels, rows, classes, offValue, onValue), [rows.length, classes]);
-        const stats: Array<{ mean: tf.Tensor; variance: tf.Tensor }> = [];
+        const stats: BatchStats[] = [];
         let logitsKept: tf.Tensor | undefined;
         const lossValue = tf.tidy(() => {
           const { value, grads } = tf.variableGrads(() => {
@@ -181,7 +182,7 @@ export async function trainLoop(input: TrainLoopInput): Promise<TrainLoopResult>
         graph.updateRunningStats(stats);
         const l = (await lossValue.data())[0];
         const logits = (await logitsKept!.data()) as Float32Array;
-        tf.dispose([lossValue, logitsKept!, xb, yb, ...stats.flatMap((s) => [s.mean, s.variance])]);
+        tf.dispose([lossValue, logitsKept!, xb, yb]);
         if (!Number.isFinite(l)) throw new Error(`training diverged at epoch ${epoch + 1}, batch ${b + 1} (loss ${l}); lower the learning rate`);
         lossSum += l * rows.length;
         const pred = argmaxRows(logits, rows.length, classes);
