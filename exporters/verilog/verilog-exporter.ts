@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LoadedArtifact } from '../../libs/core/src/artifact';
+import { InvalidArgumentError } from '../../libs/core/src/errors';
 import { fromRoot } from '../../libs/core/src/paths';
 import { BnnMlpModel, loadBnnMlp } from '../../libs/models/bnn-mlp/model';
 import { Folding, foldModel } from '../../hardware/folding';
@@ -37,7 +38,7 @@ export interface VerilogDesign {
 /** Number of golden images an option asks for. */
 export function goldenCount(options: ExportOptions): number {
   const n = options.goldenImages ?? DEFAULT_GOLDEN_IMAGES;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw new Error(`goldenImages must be a positive integer, got ${String(n)}`);
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`goldenImages must be a positive integer, got ${String(n)}`);
   return n;
 }
 
