@@ -4,7 +4,9 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
@@ -126,5 +128,41 @@ describe('deploy/healthcheck worker role (Redis PING)', () => {
     const gone = await runCheck(['worker', '--timeout-ms', '2000'], { REDIS_URL: redis.url });
     redis = undefined;
     assert.equal(gone.code, 1, gone.out);
+  });
+});
+
+describe('deploy/healthcheck over TLS', () => {
+  const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bitplane-hc-tls-'));
+  const cert = path.join(dir, 'cert.pem');
+  const key = path.join(dir, 'key.pem');
+  const server = new grpc.Server();
+  let address = '';
+
+  before(async () => {
+    if (!hasOpenssl) return;
+    // A self-signed certificate for a name that is not the loopback address the check connects to.
+    const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=inference.bitplane.svc'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    new HealthImplementation({ '': 'SERVING' }).addToServer(server);
+    const creds = grpc.ServerCredentials.createSsl(null, [{ cert_chain: fs.readFileSync(cert), private_key: fs.readFileSync(key) }], false);
+    const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', creds, (e, p) => (e ? reject(e) : resolve(p))));
+    address = `127.0.0.1:${port}`;
+  });
+  after(() => {
+    server.forceShutdown();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('speaks TLS when the container\'s service has a certificate ($BITPLANE_TLS_CERT), and plaintext then fails', { skip: hasOpenssl ? false : 'openssl not installed: cannot make a test certificate' }, async () => {
+    const tls = await runCheck(['training'], { BITPLANE_HEALTH_ADDRESS: address, BITPLANE_TLS_CERT: cert });
+    assert.equal(tls.code, 0, tls.out);
+    const ca = await runCheck([address, '--ca', cert]);
+    assert.equal(ca.code, 0, ca.out);
+    const plain = await runCheck([address, '--timeout-ms', '2000']);
+    assert.equal(plain.code, 1, plain.out);
+    const missing = await runCheck([address, '--ca', path.join(dir, 'nope.pem')]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.out, /not found/);
   });
 });

@@ -4,9 +4,13 @@
  * native `grpc:` probes instead. It needs no downloaded grpc_health_probe binary.
  *
  *   node dist/deploy/healthcheck.js [inference|training|worker|HOST:PORT] [--service NAME] [--timeout-ms N]
+ *                                   [--tls] [--ca FILE]
  *
  * With no target, the role is read from PID 1's command line (the argument the entrypoint was given), so one
  * HEALTHCHECK line in the image serves every role. A worker serves no gRPC: its check is that Redis answers PING.
+ * TLS: when the service was given a certificate ($BITPLANE_TLS_CERT), or with --tls, the check speaks TLS and
+ * trusts $BITPLANE_TLS_CA (or --ca), else the service's own certificate (self-signed). It connects over loopback,
+ * so the certificate's host name is not checked: the question is whether the server answers, not who it is.
  */
 import * as fs from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
@@ -30,10 +34,17 @@ export interface HealthResult {
   detail: string;
 }
 
+/** Channel credentials: plaintext, or TLS trusting `caFile` (PEM; default: the system's roots) without a host-name check. */
+export function healthCredentials(tls: boolean, caFile?: string): grpc.ChannelCredentials {
+  if (!tls) return grpc.credentials.createInsecure();
+  if (caFile !== undefined && !fs.existsSync(caFile)) throw new Error(`TLS CA / certificate file not found: ${caFile}`);
+  return grpc.credentials.createSsl(caFile === undefined ? null : fs.readFileSync(caFile), null, null, { checkServerIdentity: () => undefined });
+}
+
 /** Calls grpc.health.v1.Health/Check on `address` for `serviceName` ('' = the whole server). */
-export function checkGrpcHealth(address: string, serviceName: string, timeoutMs: number): Promise<HealthResult> {
+export function checkGrpcHealth(address: string, serviceName: string, timeoutMs: number, credentials = grpc.credentials.createInsecure()): Promise<HealthResult> {
   const Client = grpc.makeGenericClientConstructor(healthService, 'Health');
-  const client = new Client(address, grpc.credentials.createInsecure());
+  const client = new Client(address, credentials);
   return new Promise((resolve) => {
     const deadline = new Date(Date.now() + timeoutMs);
     client.makeUnaryRequest(
@@ -83,18 +94,24 @@ interface Options {
   target?: string;
   service: string;
   timeoutMs: number;
+  tls: boolean;
+  ca?: string;
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { service: '', timeoutMs: 3000 };
+  const opts: Options = { service: '', timeoutMs: 3000, tls: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--service') opts.service = argv[++i] ?? '';
     else if (a === '--timeout-ms') {
       opts.timeoutMs = Number(argv[++i]);
       if (!Number.isFinite(opts.timeoutMs) || opts.timeoutMs <= 0) throw new Error(`--timeout-ms must be a positive number of milliseconds, got '${argv[i]}'`);
+    } else if (a === '--tls') opts.tls = true;
+    else if (a === '--ca') {
+      opts.ca = argv[++i];
+      opts.tls = true;
     } else if (a === '-h' || a === '--help') {
-      console.log('usage: healthcheck [inference|training|worker|HOST:PORT] [--service NAME] [--timeout-ms N]');
+      console.log('usage: healthcheck [inference|training|worker|HOST:PORT] [--service NAME] [--timeout-ms N] [--tls] [--ca FILE]');
       process.exit(0);
     } else if (a.startsWith('-')) throw new Error(`unknown option '${a}'`);
     else if (opts.target === undefined) opts.target = a;
@@ -120,13 +137,16 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       return 2;
     }
   }
+  // TLS when asked, or when the service in this container serves TLS (its certificate is in the environment).
+  const tls = opts.tls || Boolean(env.BITPLANE_TLS_CERT);
+  const credentials = () => healthCredentials(tls, opts.ca ?? env.BITPLANE_TLS_CA ?? env.BITPLANE_TLS_CERT);
   let result: HealthResult;
   if (target === 'worker') {
     result = await checkRedis(env.REDIS_URL || 'redis://127.0.0.1:6379', opts.timeoutMs);
   } else if (target === 'inference' || target === 'training') {
-    result = await checkGrpcHealth(addressForRole(target, env), opts.service, opts.timeoutMs);
+    result = await checkGrpcHealth(addressForRole(target, env), opts.service, opts.timeoutMs, credentials());
   } else if (/^[^\s:]+:\d+$/.test(target) || /^\[[0-9a-fA-F:]+\]:\d+$/.test(target)) {
-    result = await checkGrpcHealth(target, opts.service, opts.timeoutMs);
+    result = await checkGrpcHealth(target, opts.service, opts.timeoutMs, credentials());
   } else {
     console.error(`healthcheck: '${target}' is neither a role (${ROLES.join(', ')}) nor HOST:PORT`);
     return 2;
