@@ -186,7 +186,7 @@ describe('end to end: train through the queue, serve, export, recover', () => {
     assert.equal(ready, false);
   });
 
-  it('SubmitJob queues a bnn-mlp job on Fashion-MNIST; WatchJob streams its progress to completion', async () => {
+  it('SubmitJob queues a bnn-mlp job on Fashion-MNIST; WatchJob streams its progress to completion', { timeout: 180000 }, async () => {
     const hyperparameters = { hiddenSizes: [32, 32], limit: 1000, epochs: 2, batchSize: 50, seed: rng.int(1000000) };
     const { job_id } = await trainingClient!.submitJob({ family: 'bnn-mlp', dataset: 'fashion-mnist', model_name: MODEL, hyperparameters: jsonToStruct(hyperparameters) });
     const seen = await watchToEnd(trainingClient!, job_id);
@@ -212,7 +212,7 @@ describe('end to end: train through the queue, serve, export, recover', () => {
     assert.equal(model.metrics.testAccuracy, reportedAccuracy, 'GetModel reports what the job reported');
   });
 
-  it('the inference service picks up the new version without a restart', async () => {
+  it('the inference service picks up the new version without a restart', { timeout: 90000 }, async () => {
     await waitModelReady(MODEL, '1');
     assert.ok(inference!.running && inference!.pid === inferencePid, 'same inference process as before the job');
     const meta = await unary<{ name: string; versions: string[]; inputs: { name: string; datatype: string; shape: string[] }[] }>(infer!, 'ModelMetadata', { name: MODEL, version: '' });
@@ -220,7 +220,7 @@ describe('end to end: train through the queue, serve, export, recover', () => {
     assert.deepEqual(meta.inputs.map((i) => ({ ...i, shape: i.shape.map(Number) })), [{ name: 'input', datatype: 'UINT8', shape: [-1, PIXELS] }]);
   });
 
-  it('ModelInfer on all 10,000 test images reproduces the bitwise forward pass and the reported testAccuracy', async () => {
+  it('ModelInfer on all 10,000 test images reproduces the bitwise forward pass and the reported testAccuracy', { timeout: 120000 }, async () => {
     const n = test.count;
     const served = new Float32Array(n * CLASSES);
     for (let start = 0; start < n; start += CHUNK) {
@@ -254,7 +254,7 @@ describe('end to end: train through the queue, serve, export, recover', () => {
     assert.ok(Math.abs(sampleAcc - reportedAccuracy) <= 4 * sd + 1e-9, `sample accuracy ${sampleAcc} vs ${reportedAccuracy} (4 sd = ${4 * sd})`);
   });
 
-  it('`bitplane export --target onnx`: onnxruntime-node agrees with ModelInfer on every image', async () => {
+  it('`bitplane export --target onnx`: onnxruntime-node agrees with ModelInfer on every image', { timeout: 240000 }, async () => {
     assert.ok(servedLogits, 'needs the ModelInfer results of the previous test');
     const outDir = path.join(tmp, 'onnx');
     const r = spawnSync(process.execPath, [CLI, 'export', `${MODEL}:1`, '--target', 'onnx', '--out', outDir, '--registry', registryDir], { encoding: 'utf8', timeout: 180000 });
@@ -280,7 +280,7 @@ describe('end to end: train through the queue, serve, export, recover', () => {
     }
   });
 
-  it('a worker killed with SIGKILL mid-job: a new worker finishes the job from its checkpoint', async () => {
+  it('a worker killed with SIGKILL mid-job: a new worker finishes the job from its checkpoint', { timeout: 240000 }, async () => {
     const epochs = 3;
     const hyperparameters = { hiddenSizes: [16], limit: 600, epochs, batchSize: 10, seed: rng.int(1000000) };
     const { job_id } = await trainingClient!.submitJob({ family: 'bnn-mlp', dataset: 'fashion-mnist', model_name: RESUME_MODEL, hyperparameters: jsonToStruct(hyperparameters) });
@@ -309,7 +309,7 @@ describe('end to end: train through the queue, serve, export, recover', () => {
     await waitModelReady(RESUME_MODEL, '1');
   });
 
-  it('SIGTERM under load: every accepted request is answered, then the inference service exits 0', async () => {
+  it('SIGTERM under load: every accepted request is answered, then the inference service exits 0', { timeout: 120000 }, async () => {
     assert.ok(inference?.running);
     const rows = 500;
     const x = test.images.subarray(0, rows * PIXELS);
@@ -341,7 +341,12 @@ describe('end to end: train through the queue, serve, export, recover', () => {
     const loops = clients.flatMap((c) => Array.from({ length: 4 }, () => loop(c)));
     try {
       // Let the load reach a steady state, then SIGTERM while calls are in flight.
-      while (outcomes.filter((o) => o.code === 0).length < 40) await new Promise((r) => setTimeout(r, 20));
+      const loadDeadline = Date.now() + 60000;
+      while (outcomes.filter((o) => o.code === 0).length < 40) {
+        const failed = outcomes.filter((o) => o.code !== 0);
+        if (failed.length || Date.now() > loadDeadline) throw new Error(`load did not reach 40 answers before SIGTERM: ${failed.map((o) => grpc.status[o.code] ?? o.code).join(', ') || 'too slow'}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
       sigtermAt = performance.now();
       inference!.signal('SIGTERM');
       const code = await Promise.race([inference!.exited, new Promise<string>((r) => setTimeout(() => r('timeout'), 30000))]);
