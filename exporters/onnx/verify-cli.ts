@@ -23,10 +23,7 @@ export async function verifyCli(argv: string[]): Promise<boolean> {
   const n = Math.min(Number(opt('--images') ?? test.count), test.count);
   const images = test.images.subarray(0, n * test.rows * test.cols);
   const report = await verifyOnnxExports(artifact, images, n);
-  const accuracy = (() => {
-    if (artifact.manifest.family !== 'bnn-mlp') return undefined;
-    return artifact.manifest.training?.metrics?.testAccuracy;
-  })();
+  const accuracy = artifact.manifest.training?.metrics?.testAccuracy;
   console.log(`${report.model} (${report.family}), ${report.images} Fashion-MNIST test images${accuracy !== undefined ? `, recorded test accuracy ${accuracy}` : ''}`);
   if (artifact.manifest.family === 'bnn-mlp') console.log(`packed weights in the artifact: ${bnnMlpWeightBytes(loadBnnMlp(artifact))} bytes`);
   for (const t of report.targets) {
