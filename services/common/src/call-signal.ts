@@ -12,8 +12,8 @@ export class CallAbortedError extends Error {
   }
 }
 
-/** A cancel this close to the deadline is the deadline (timer granularity). */
-const DEADLINE_SLACK_MS = 25;
+/** A cancel this close to the deadline is the deadline: the client cancels at its own deadline, which reaches the server with transit jitter. */
+const DEADLINE_SLACK_MS = 250;
 
 /** The call's deadline in ms since the epoch, or Infinity. */
 export function callDeadlineMs(call: Pick<ServerSurfaceCall, 'getDeadline'>): number {

@@ -3,7 +3,7 @@
  * BullMQ queue events (progress, active, completed, failed, waiting) into per-job watch streams.
  */
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { Job as BullJob, JobType, Queue, QueueEvents } from 'bullmq';
 import IORedis from 'ioredis';
@@ -12,10 +12,11 @@ import { InvalidArgumentError, NotFoundError } from '../../../libs/core/src/erro
 import { checkModelName } from '../../../libs/core/src/registry';
 import { TrainingJobSpec, validateTrainingJob } from '../../../libs/models/training/job';
 import { rpcError, toRpcException } from '../../common/src/grpc-errors';
+import { ServiceHealth } from '../../common/src/health';
 import { createLogger } from '../../common/src/logger';
 import { jobMessage, JobMessage, JobStateName, progressMessage, TERMINAL_STATES } from './job-view';
 import { TRAINING_CONFIG, TrainingServiceConfig } from './training.config';
-import { CANCEL_CHANNEL, CANCEL_MARK_TTL_S, cancelKey, TRAIN_JOB, TRAINING_QUEUE } from './training.constants';
+import { CANCEL_CHANNEL, CANCEL_MARK_TTL_S, cancelKey, TRAIN_JOB, TRAINING_QUEUE, TRAINING_SERVICE_NAME } from './training.constants';
 import type { TrainingJobData, TrainingJobProgressData, TrainingJobReturn } from './training-job.types';
 import { TrainingMetrics } from './training.metrics';
 
@@ -41,6 +42,7 @@ export class JobsService implements OnModuleInit, OnModuleDestroy {
   private readonly log = createLogger('training-service.jobs');
   private redis!: IORedis;
   private subscriber!: IORedis;
+  private eventsRedis!: IORedis;
   private queue!: Queue<TrainingJobData, TrainingJobReturn>;
   private events!: QueueEvents;
   private readonly watchers = new Map<string, Set<(progress?: unknown) => void>>();
@@ -50,19 +52,32 @@ export class JobsService implements OnModuleInit, OnModuleDestroy {
   constructor(
     @Inject(TRAINING_CONFIG) private readonly config: TrainingServiceConfig,
     private readonly metrics: TrainingMetrics,
+    @Optional() private readonly health?: ServiceHealth,
   ) {}
 
-  /** Opens the Redis connections and starts listening to queue events. */
+  /** Opens the Redis connections and starts listening to queue events; fails clearly when Redis does not answer. */
   async onModuleInit(): Promise<void> {
-    const opts = { maxRetriesPerRequest: null, lazyConnect: false };
-    this.redis = new IORedis(this.config.redisUrl, opts);
-    this.subscriber = new IORedis(this.config.redisUrl, opts);
+    const url = this.config.redisUrl;
+    const opts = { maxRetriesPerRequest: null };
+    this.redis = new IORedis(url, opts);
+    this.subscriber = new IORedis(url, opts);
+    this.eventsRedis = new IORedis(url, opts);
     this.queue = new Queue(TRAINING_QUEUE, { connection: this.redis });
-    this.events = new QueueEvents(TRAINING_QUEUE, { connection: { url: this.config.redisUrl, maxRetriesPerRequest: null } as never });
-    for (const r of [this.redis, this.subscriber]) r.on('error', (e: Error) => this.log.warn({ err: e.message }, 'redis connection error'));
+    this.events = new QueueEvents(TRAINING_QUEUE, { connection: this.eventsRedis });
+    for (const r of [this.redis, this.subscriber, this.eventsRedis]) r.on('error', (e: Error) => this.log.warn({ err: e.message }, 'redis connection error'));
+    this.queue.on('error', (e: Error) => this.log.warn({ err: e.message }, 'queue error'));
     this.events.on('error', (e: Error) => this.log.warn({ err: e.message }, 'queue events error'));
-    await this.queue.waitUntilReady();
-    await this.events.waitUntilReady();
+    // Health follows the command connection: NOT_SERVING while Redis is unreachable.
+    this.redis.on('ready', () => this.health?.set(TRAINING_SERVICE_NAME, 'SERVING'));
+    this.redis.on('close', () => this.health?.set(TRAINING_SERVICE_NAME, 'NOT_SERVING'));
+    try {
+      await withTimeout(Promise.all([this.redis.ping(), this.queue.waitUntilReady(), this.events.waitUntilReady()]), this.config.redisTimeoutMs ?? 10000, `Redis at ${redactUrl(url)} did not answer`);
+    } catch (e) {
+      // BullMQ's close() waits on the connection it cannot get: drop the sockets instead.
+      this.redis.removeAllListeners('close');
+      for (const r of [this.redis, this.subscriber, this.eventsRedis]) r.disconnect();
+      throw e;
+    }
     const wake = ({ jobId }: { jobId: string }): void => this.wake(jobId);
     for (const ev of ['active', 'completed', 'failed', 'waiting', 'stalled', 'removed'] as const) this.events.on(ev, wake as never);
     this.events.on('progress', ({ jobId, data }: { jobId: string; data: unknown }) => {
@@ -85,8 +100,9 @@ export class JobsService implements OnModuleInit, OnModuleDestroy {
   /** Closes queue, events and connections. */
   async onModuleDestroy(): Promise<void> {
     this.endWatches();
-    await Promise.allSettled([this.events?.close(), this.queue?.close()]);
-    for (const r of [this.subscriber, this.redis]) if (r) r.disconnect();
+    this.redis?.removeAllListeners('close');
+    await withTimeout(Promise.allSettled([this.events?.close(), this.queue?.close()]), 5000, 'closing the queue').catch((e: Error) => this.log.warn({ err: e.message }, 'queue close timed out'));
+    for (const r of [this.subscriber, this.redis, this.eventsRedis]) if (r) r.disconnect();
   }
 
   /** Validates a spec and queues it; INVALID_ARGUMENT for anything wrong with the request. */
@@ -222,6 +238,13 @@ export class JobsService implements OnModuleInit, OnModuleDestroy {
     const [state, mark] = await Promise.all([job.getState(), this.redis.exists(cancelKey(String(job.id)))]);
     return jobMessage(job, state, mark === 1);
   }
+}
+
+/** Rejects with `message (after N ms)` when `p` takes longer than `ms`. */
+export function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${message} (after ${ms} ms)`)), ms)));
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
 
 /** The URL without its password, for logs. */

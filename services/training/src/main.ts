@@ -46,7 +46,7 @@ export async function startTrainingService(config: TrainingServiceConfig, handle
     maxInFlight: config.maxInFlight,
     tls: { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile },
   });
-  const app = await NestFactory.createMicroservice(TrainingModule.forRoot(config, metrics), { ...grpcSetup.options, logger: ['error', 'warn'] });
+  const app = await NestFactory.createMicroservice(TrainingModule.forRoot(config, metrics, health), { ...grpcSetup.options, logger: ['error', 'warn'] });
   app.useGlobalFilters(new GrpcExceptionFilter((e) => log.error({ err: e }, 'internal error in a handler')));
   await app.listen();
   let metricsServer: MetricsServer;

@@ -158,3 +158,22 @@ test('worker process: SIGTERM mid-job puts the job back on the queue; the next w
     first = undefined;
   }
 });
+
+test('training-service process: health goes NOT_SERVING for the service while Redis is gone', async () => {
+  const { proc, addr } = await startService();
+  try {
+    assert.equal(await healthCheck(addr, 'bitplane.v1.TrainingService'), 'SERVING');
+    await redis!.stop();
+    let status = '';
+    for (let i = 0; i < 100 && status !== 'NOT_SERVING'; i++) {
+      status = await healthCheck(addr, 'bitplane.v1.TrainingService');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(status, 'NOT_SERVING');
+    proc.kill('SIGTERM');
+    assert.deepEqual(await exitOf(proc), { code: 0, signal: null }, 'still drains and exits 0 without Redis');
+  } catch (e) {
+    console.log(logs.slice(-20).join('\n'));
+    throw e;
+  }
+});

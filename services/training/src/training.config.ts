@@ -16,6 +16,8 @@ export interface TrainingServiceConfig {
   maxInFlight?: number;
   tlsCertFile?: string;
   tlsKeyFile?: string;
+  /** How long startup waits for Redis before failing (default 10 s). */
+  redisTimeoutMs?: number;
 }
 
 /** DI token of the TrainingServiceConfig. */

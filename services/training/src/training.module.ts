@@ -1,5 +1,6 @@
 /** The training service's NestJS module: config, metrics, queue producer, registry reads, gRPC controller. */
 import { DynamicModule, Module } from '@nestjs/common';
+import { ServiceHealth } from '../../common/src/health';
 import { JobsService } from './jobs.service';
 import { ModelsService } from './models.service';
 import { TrainingController } from './training.controller';
@@ -10,11 +11,11 @@ import { TrainingMetrics } from './training.metrics';
 @Module({})
 export class TrainingModule {
   /** The module for one service instance. */
-  static forRoot(config: TrainingServiceConfig, metrics: TrainingMetrics): DynamicModule {
+  static forRoot(config: TrainingServiceConfig, metrics: TrainingMetrics, health?: ServiceHealth): DynamicModule {
     return {
       module: TrainingModule,
       controllers: [TrainingController],
-      providers: [{ provide: TRAINING_CONFIG, useValue: config }, { provide: TrainingMetrics, useValue: metrics }, JobsService, ModelsService],
+      providers: [{ provide: TRAINING_CONFIG, useValue: config }, { provide: TrainingMetrics, useValue: metrics }, ...(health ? [{ provide: ServiceHealth, useValue: health }] : []), JobsService, ModelsService],
       exports: [JobsService],
     };
   }

@@ -13,7 +13,7 @@ import { ModelRegistry } from '../../../libs/core/src/registry';
 import { Worker as Thread } from 'node:worker_threads';
 import { TrainingJobResult, TrainingProgress } from '../../../libs/models/training/job';
 import { createLogger, Logger } from '../../common/src/logger';
-import { redactUrl } from './jobs.service';
+import { redactUrl, withTimeout } from './jobs.service';
 import { CANCEL_CHANNEL, CANCELLED_REASON, cancelKey, CHECKPOINTS_DIR, TRAINING_QUEUE } from './training.constants';
 import type { TrainingJobData, TrainingJobProgressData, TrainingJobReturn } from './training-job.types';
 import type { TrainingThreadCommand, TrainingThreadInput, TrainingThreadMessage } from './training.thread';
@@ -33,6 +33,8 @@ export interface TrainingWorkerOptions {
   maxStalledCount?: number;
   /** Least ms between two progress reports within one epoch (default 100). */
   progressIntervalMs?: number;
+  /** How long startup waits for Redis before failing (default 10 s). */
+  redisTimeoutMs?: number;
 }
 
 /** A running worker. */
@@ -117,7 +119,13 @@ export async function startTrainingWorker(opts: TrainingWorkerOptions): Promise<
   for (const r of [redis, subscriber]) r.on('error', (e: Error) => log.warn({ err: e.message }, 'redis connection error'));
   const running = new Map<string, AbortController>();
 
-  await subscriber.subscribe(CANCEL_CHANNEL);
+  try {
+    await withTimeout(Promise.all([redis.ping(), subscriber.subscribe(CANCEL_CHANNEL)]), opts.redisTimeoutMs ?? 10000, `Redis at ${redactUrl(opts.redisUrl)} did not answer`);
+  } catch (e) {
+    redis.disconnect();
+    subscriber.disconnect();
+    throw e;
+  }
   subscriber.on('message', (channel: string, jobId: string) => {
     const ac = running.get(jobId);
     if (channel === CANCEL_CHANNEL && ac) {
@@ -172,8 +180,10 @@ export async function startTrainingWorker(opts: TrainingWorkerOptions): Promise<
     }
   };
 
+  const workerRedis = new IORedis(opts.redisUrl, { maxRetriesPerRequest: null });
+  workerRedis.on('error', (e: Error) => log.warn({ err: e.message }, 'redis connection error'));
   const worker = new Worker<TrainingJobData, TrainingJobReturn>(TRAINING_QUEUE, processor, {
-    connection: new IORedis(opts.redisUrl, { maxRetriesPerRequest: null }),
+    connection: workerRedis,
     concurrency: opts.concurrency ?? 1,
     lockDuration: opts.lockDurationMs ?? 30000,
     stalledInterval: opts.stalledIntervalMs ?? 30000,
