@@ -6,9 +6,11 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Ajv, { ValidateFunction } from 'ajv';
+import YAML from 'yaml';
 import { ConfigMap, Container, Namespace, PersistentVolumeClaim, Secret, Service } from 'kubernetes-models/v1';
 import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
@@ -18,7 +20,9 @@ import { ROLE_GRPC_PORTS } from './healthcheck';
 import { loadKustomization, Manifest, readCompose, readKustomization } from './manifests';
 
 const K8S = fromRoot('deploy', 'k8s');
-const KUSTOMIZATIONS = [K8S, path.join(K8S, 'keda'), path.join(K8S, 'kserve')];
+const HAS_KUBECTL = spawnSync('kubectl', ['version', '--client'], { timeout: 20000 }).status === 0;
+const BASE = path.join(K8S, 'base');
+const KUSTOMIZATIONS = [K8S, BASE, path.join(K8S, 'keda'), path.join(K8S, 'kserve')];
 
 /** Core kinds and the kubernetes-models class that validates each. */
 const CORE: Record<string, { validate(): void } & (new (data: never) => { validate(): void })> = {
@@ -75,7 +79,7 @@ function validateManifest(m: Manifest): string {
 }
 
 const all = (): Manifest[] => KUSTOMIZATIONS.flatMap((d) => loadKustomization(d));
-const base = loadKustomization(K8S);
+const base = loadKustomization(BASE);
 const keda = loadKustomization(path.join(K8S, 'keda'));
 const kserve = loadKustomization(path.join(K8S, 'kserve'));
 
@@ -98,7 +102,7 @@ describe('deploy/k8s kustomizations', () => {
       const onDisk = fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f) && f !== 'kustomization.yaml').sort();
       const listed = k.resources.filter((r) => !fs.statSync(path.resolve(dir, r)).isDirectory()).sort();
       assert.deepEqual(listed, onDisk);
-      assert.equal(k.namespace, 'bitplane');
+      if (listed.length) assert.equal(k.namespace, 'bitplane');
     });
   }
 
@@ -106,6 +110,25 @@ describe('deploy/k8s kustomizations', () => {
     for (const d of fs.readdirSync(K8S, { withFileTypes: true }).filter((e) => e.isDirectory())) {
       assert.ok(fs.existsSync(path.join(K8S, d.name, 'kustomization.yaml')), d.name);
     }
+  });
+
+  for (const dir of KUSTOMIZATIONS) {
+    const rel = path.relative(fromRoot(), dir);
+    it(`kustomize renders ${rel}: the same objects, all in namespace bitplane, each still valid`, { skip: HAS_KUBECTL ? false : 'no kubectl (its built-in kustomize renders the manifests offline)' }, () => {
+      const r = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8', timeout: 60000 });
+      assert.equal(r.status, 0, r.stderr);
+      const rendered = YAML.parseAllDocuments(r.stdout).map((d) => d.toJS() as Manifest);
+      const ids = (list: Manifest[]) => list.map((m) => `${m.kind}/${m.metadata.name}`).sort();
+      assert.deepEqual(ids(rendered), ids(loadKustomization(dir)));
+      for (const m of rendered) {
+        if (m.kind !== 'Namespace') assert.equal(m.metadata.namespace, 'bitplane', `${m.kind}/${m.metadata.name}`);
+        assert.equal(validateManifest({ ...m, file: 'rendered' }), '', `rendered ${m.kind}/${m.metadata.name}`);
+      }
+    });
+  }
+
+  it('deploy/k8s is the base, so `kubectl apply -k deploy/k8s` applies it', () => {
+    assert.deepEqual(readKustomization(K8S).resources, ['base']);
   });
 
   it('the keda overlay is the base plus the ScaledObject', () => {
@@ -278,7 +301,7 @@ describe('deploy: compose, Kubernetes and the Dockerfile agree', () => {
     const [name, tag] = composeImage.split(':');
     for (const w of workloads(base).filter((x) => x.metadata.name !== 'redis')) assert.equal(containersOf(w)[0].image, composeImage, w.metadata.name);
     assert.equal(find(kserve, 'ServingRuntime', 'bitplane').spec.containers[0].image, composeImage);
-    assert.deepEqual(readKustomization(K8S).images, [{ name, newTag: tag }]);
+    assert.deepEqual(readKustomization(BASE).images, [{ name, newTag: tag }]);
     assert.equal(tag, (JSON.parse(fs.readFileSync(fromRoot('package.json'), 'utf8')) as { version: string }).version, 'image tag = package version');
   });
 
