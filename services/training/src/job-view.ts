@@ -62,7 +62,7 @@ export function jobStateName(state: BullState | 'unknown', failedReason: string 
   }
 }
 
-/** Finite numbers only (proto doubles; NaN from a diverged loss is kept as NaN, others dropped). */
+/** The numeric entries of a record (proto map<string, double>); other values are dropped. */
 function numberMap(m: Record<string, unknown> | undefined): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [k, v] of Object.entries(m ?? {})) if (typeof v === 'number') out[k] = v;

@@ -19,6 +19,7 @@ import { TRAINING_CONFIG, TrainingServiceConfig } from './training.config';
 import { CANCEL_CHANNEL, CANCEL_MARK_TTL_S, cancelKey, TRAIN_JOB, TRAINING_QUEUE, TRAINING_SERVICE_NAME } from './training.constants';
 import type { TrainingJobData, TrainingJobProgressData, TrainingJobReturn } from './training-job.types';
 import { TrainingMetrics } from './training.metrics';
+import { redactUrl, withTimeout } from './redis.util';
 
 type TrainingBullJob = BullJob<TrainingJobData, TrainingJobReturn>;
 
@@ -237,23 +238,5 @@ export class JobsService implements OnModuleInit, OnModuleDestroy {
   private async view(job: TrainingBullJob): Promise<JobMessage> {
     const [state, mark] = await Promise.all([job.getState(), this.redis.exists(cancelKey(String(job.id)))]);
     return jobMessage(job, state, mark === 1);
-  }
-}
-
-/** Rejects with `message (after N ms)` when `p` takes longer than `ms`. */
-export function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${message} (after ${ms} ms)`)), ms)));
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
-}
-
-/** The URL without its password, for logs. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '<unparsable url>';
   }
 }

@@ -13,7 +13,7 @@ import { ModelRegistry } from '../../../libs/core/src/registry';
 import { Worker as Thread } from 'node:worker_threads';
 import { TrainingJobResult, TrainingProgress } from '../../../libs/models/training/job';
 import { createLogger, Logger } from '../../common/src/logger';
-import { redactUrl, withTimeout } from './jobs.service';
+import { redactUrl, withTimeout } from './redis.util';
 import { CANCEL_CHANNEL, CANCELLED_REASON, cancelKey, CHECKPOINTS_DIR, TRAINING_QUEUE } from './training.constants';
 import type { TrainingJobData, TrainingJobProgressData, TrainingJobReturn } from './training-job.types';
 import type { TrainingThreadCommand, TrainingThreadInput, TrainingThreadMessage } from './training.thread';
