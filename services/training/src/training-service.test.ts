@@ -317,7 +317,9 @@ test('a worker killed with SIGKILL mid-epoch: another worker recovers the stalle
     const resumedTraining = afterKill.filter((j) => j.progress?.phase === 'training');
     assert.ok(resumedTraining.length > 0, 'the second worker reported training progress');
     const firstEpochAfter = resumedTraining[0].progress!.epoch;
-    console.log(`killed at epoch ${killedAt!.epoch} batch ${killedAt!.batch}; second worker's first report: epoch ${firstEpochAfter} batch ${resumedTraining[0].progress!.batch}`);
+    const firstAt = resumedTraining[0].progress!.updated_at!;
+    const recoverySeconds = (Number(firstAt.seconds) * 1000 + firstAt.nanos / 1e6 - killedAt!.time) / 1000;
+    console.log(`killed at epoch ${killedAt!.epoch} batch ${killedAt!.batch}; second worker's first report: epoch ${firstEpochAfter} batch ${resumedTraining[0].progress!.batch}, ${recoverySeconds.toFixed(1)} s after the kill (lock 4 s, stalled check 1 s, includes the new worker's start and data loading)`);
     assert.equal(firstEpochAfter, killedAt!.epoch, 'resumed in the epoch it was killed in, not from scratch');
     const m = new ModelRegistry(registryDir).manifest('svc-resume');
     assert.equal(m.training?.resumedFromEpoch, killedAt!.epoch - 1);
