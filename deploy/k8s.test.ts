@@ -14,6 +14,7 @@ import YAML from 'yaml';
 import { ConfigMap, Container, Namespace, PersistentVolumeClaim, Secret, Service } from 'kubernetes-models/v1';
 import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { fromRoot } from '../libs/core/src/paths';
 import { DEFAULT_TRAINING_PORT, TRAINING_QUEUE } from '../services/training/src/training.constants';
 import { ROLE_GRPC_PORTS } from './healthcheck';
@@ -34,6 +35,7 @@ const CORE: Record<string, { validate(): void } & (new (data: never) => { valida
   'apps/v1/Deployment': Deployment as never,
   'apps/v1/StatefulSet': StatefulSet as never,
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler as never,
+  'policy/v1/PodDisruptionBudget': PodDisruptionBudget as never,
 };
 
 /** Custom resources and the schema file (deploy/schemas) that checks each. */
@@ -257,6 +259,10 @@ describe('deploy/k8s references and probes', () => {
     assert.ok(hpa.spec.minReplicas >= 2, 'at least two inference replicas for availability');
     const so = find(keda, 'ScaledObject', 'worker');
     find(base, 'Deployment', so.spec.scaleTargetRef.name);
+    // The disruption budget covers exactly the inference pods and leaves one serving below the HPA minimum.
+    const pdb = find(base, 'PodDisruptionBudget', 'inference');
+    assert.deepEqual(pdb.spec.selector.matchLabels, find(base, 'Deployment', 'inference').spec.selector.matchLabels);
+    assert.ok(pdb.spec.minAvailable >= 1 && pdb.spec.minAvailable < hpa.spec.minReplicas);
   });
 
   it('KEDA reads the BullMQ wait and active lists on the Redis the services use', () => {
