@@ -46,7 +46,15 @@ void runPlan(const Plan& p, size_t n, size_t m, Body body) {
   });
 }
 
-inline bool fires(int64_t acc, int32_t thr, int8_t dir) { return dir > 0 ? acc >= thr : acc <= thr; }
+// Branch-free: (acc - thr) * dir >= 0 is acc >= thr for dir = +1 and acc <= thr for dir = -1.
+inline uint32_t fires(int64_t acc, int32_t thr, int8_t dir) { return static_cast<uint32_t>((acc - thr) * dir >= 0); }
+
+/** ORs up to 8 output bits, bit c for column j0 + c, into a packed row with two byte updates at most. */
+inline void orBits(uint8_t* row, size_t j0, uint32_t bits) {
+  const uint32_t v = bits << (j0 & 7);
+  row[j0 >> 3] |= static_cast<uint8_t>(v);
+  if (v >> 8) row[(j0 >> 3) + 1] |= static_cast<uint8_t>(v >> 8);
+}
 
 /** Zeroes the output bytes a task owns: columns [m0, m1) of rows [n0, n1), plus the row padding for the last block. */
 void clearBits(uint8_t* out, size_t outRowBytes, size_t n0, size_t n1, size_t m0, size_t m1, size_t m) {
@@ -134,11 +142,9 @@ void xnorGemmThreshold(const KernelTable& t, const uint64_t* a, size_t n, const 
     clearBits(out, outRowBytes, n0, n1, m0, m1, m);
     xorBlock(t, a, w, kw, n0, n1, m0, m1, [&](size_t i0, size_t ra, size_t j0, size_t rw, const int32_t* pop) {
       for (size_t r = 0; r < ra; r++) {
-        uint8_t* row = out + (i0 + r) * outRowBytes;
-        for (size_t c = 0; c < rw; c++) {
-          const size_t j = j0 + c;
-          if (fires(kk - 2 * pop[r * rw + c], thr[j], dir[j])) row[j >> 3] |= static_cast<uint8_t>(1u << (j & 7));
-        }
+        uint32_t bits = 0;
+        for (size_t c = 0; c < rw; c++) bits |= fires(kk - 2 * pop[r * rw + c], thr[j0 + c], dir[j0 + c]) << c;
+        orBits(out + (i0 + r) * outRowBytes, j0, bits);
       }
     });
   });
@@ -162,11 +168,9 @@ void bitplaneGemmThreshold(const KernelTable& t, const uint8_t* x, size_t n, con
   runPlan(plan(n, m, kw * 8, n * m * kw * 8), n, m, [&](size_t n0, size_t n1, size_t m0, size_t m1) {
     clearBits(out, outRowBytes, n0, n1, m0, m1, m);
     planeBlock(t, p, w, kw, n0, n1, m0, m1, [&](size_t i, size_t j0, size_t rw, const int64_t* acc) {
-      uint8_t* row = out + i * outRowBytes;
-      for (size_t c = 0; c < rw; c++) {
-        const size_t j = j0 + c;
-        if (fires(acc[c], thr[j], dir[j])) row[j >> 3] |= static_cast<uint8_t>(1u << (j & 7));
-      }
+      uint32_t bits = 0;
+      for (size_t c = 0; c < rw; c++) bits |= fires(acc[c], thr[j0 + c], dir[j0 + c]) << c;
+      orBits(out + i * outRowBytes, j0, bits);
     });
   });
 }
