@@ -27,7 +27,9 @@
       "target_name": "bitplane_cpu_avx512",
       "type": "static_library",
       "sources": ["src/kernels_avx512.cpp"],
-      "conditions": [["target_arch=='x64'", {"cflags_cc": ["-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512vpopcntdq", "-mpopcnt"]}]],
+      "conditions": [["target_arch=='x64'", {"cflags_cc": ["-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512vpopcntdq", "-mpopcnt",
+        # GCC 12's own AVX-512 headers trip these (GCC bug 105593: _mm*_undefined_* in cast / shuffle intrinsics).
+        "-Wno-uninitialized", "-Wno-maybe-uninitialized"]}]],
     },
     {
       "target_name": "bitplane_cpu_sgemm_avx2",

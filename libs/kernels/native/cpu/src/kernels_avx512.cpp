@@ -13,25 +13,27 @@ namespace {
 constexpr size_t kRows = 4;
 constexpr size_t kCols = 6;
 
+/** Sum of the 8 64-bit lanes (by halves: no stack round trip). */
+inline uint64_t laneSum(__m512i v) {
+  const __m256i h = _mm512_castsi512_si256(_mm512_add_epi64(v, _mm512_shuffle_i64x2(v, v, 0x4e)));
+  const __m128i q = _mm_add_epi64(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+  return static_cast<uint64_t>(_mm_cvtsi128_si64(q)) + static_cast<uint64_t>(_mm_extract_epi64(q, 1));
+}
+
 template <bool kAnd, size_t RA, size_t RW>
 void popTileFixed(const uint64_t* a, size_t lda, const uint64_t* w, size_t ldw, size_t kw, int32_t* pop) {
+  if (kw == 0) {  // never called so; keeps GCC from keeping a zeroed copy of the accumulators on the stack
+    for (size_t i = 0; i < RA * RW; i++) pop[i] = 0;
+    return;
+  }
   __m512i acc[RA][RW];
   for (size_t r = 0; r < RA; r++)
     for (size_t c = 0; c < RW; c++) acc[r][c] = _mm512_setzero_si512();
-  size_t k = 0;
-  for (; k + 8 <= kw; k += 8) {
-    __m512i av[RA];
-    for (size_t r = 0; r < RA; r++) av[r] = _mm512_loadu_si512(a + r * lda + k);
-    for (size_t c = 0; c < RW; c++) {
-      const __m512i wv = _mm512_loadu_si512(w + c * ldw + k);
-      for (size_t r = 0; r < RA; r++) {
-        const __m512i x = kAnd ? _mm512_and_si512(av[r], wv) : _mm512_xor_si512(av[r], wv);
-        acc[r][c] = _mm512_add_epi64(acc[r][c], _mm512_popcnt_epi64(x));
-      }
-    }
-  }
-  if (k < kw) {
-    const __mmask8 m = static_cast<__mmask8>((1u << (kw - k)) - 1u);
+  // One loop for the whole row: the last step's masked loads stop at the row's end (masked-off words are never
+  // read), and a single loop body keeps all accumulators in registers.
+  const __mmask8 tail = (kw & 7) ? static_cast<__mmask8>((1u << (kw & 7)) - 1u) : static_cast<__mmask8>(0xff);
+  for (size_t k = 0; k < kw; k += 8) {
+    const __mmask8 m = k + 8 <= kw ? static_cast<__mmask8>(0xff) : tail;
     __m512i av[RA];
     for (size_t r = 0; r < RA; r++) av[r] = _mm512_maskz_loadu_epi64(m, a + r * lda + k);
     for (size_t c = 0; c < RW; c++) {
@@ -42,16 +44,8 @@ void popTileFixed(const uint64_t* a, size_t lda, const uint64_t* w, size_t ldw, 
       }
     }
   }
-  // Lane sums by hand: GCC 12's _mm512_reduce_add_* trip -Wuninitialized inside its own header.
-  alignas(64) uint64_t lanes[8];
-  for (size_t r = 0; r < RA; r++) {
-    for (size_t c = 0; c < RW; c++) {
-      _mm512_store_si512(lanes, acc[r][c]);
-      uint64_t s = 0;
-      for (uint64_t v : lanes) s += v;
-      pop[r * RW + c] = static_cast<int32_t>(s);
-    }
-  }
+  for (size_t r = 0; r < RA; r++)
+    for (size_t c = 0; c < RW; c++) pop[r * RW + c] = static_cast<int32_t>(laneSum(acc[r][c]));
 }
 
 template <bool kAnd, size_t RA>
