@@ -110,7 +110,7 @@ export function register(program: Command): void {
       put('binarization', opts.binarization);
       put('shiftBatchNorm', opts.shiftBatchNorm);
       put('loss', opts.loss);
-      const name = opts.name ?? `${family}-${opts.dataset}`.toLowerCase().replace(/\.csv$/, '').replace(/[^a-z0-9._-]+/g, '-');
+      const name = opts.name ?? `${family}-${path.basename(opts.dataset).replace(/\.csv$/i, '')}`.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/-+$/, '');
       const spec = validateTrainingJob({ family, dataset: opts.dataset, name, hyperparameters }, opts.datasets);
       const registry = new ModelRegistry(opts.registry);
       const checkpointDir = path.resolve(opts.checkpointDir ?? path.join(registry.root, '.checkpoints', `${name}-${trainingJobKey(spec).slice(0, 12)}`));
