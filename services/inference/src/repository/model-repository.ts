@@ -12,7 +12,7 @@ import { InvalidArgumentError, NotFoundError } from '../../../../libs/core/src/e
 import { rpcError } from '../../../common/src/grpc-errors';
 import { ServiceHealth } from '../../../common/src/health';
 import { DynamicBatcher } from '../batching/dynamic-batcher';
-import { FAMILY_HOSTS } from '../hosts/family-hosts';
+import { hostFactory, servedFamilies } from '../hosts/family-hosts';
 import { HostContext } from '../hosts/host-context';
 import { ModelHost } from '../hosts/model-host';
 import { InferenceMetrics } from '../metrics';
@@ -146,9 +146,9 @@ export class ModelRepository {
     served.set(version, entry);
     try {
       const artifact = this.registry.get(name, version);
-      const factory = FAMILY_HOSTS[artifact.manifest.family];
+      const factory = hostFactory(artifact.manifest.family);
       if (!factory) {
-        throw new InvalidArgumentError(`family '${artifact.manifest.family}' is not served by this build (served: ${Object.keys(FAMILY_HOSTS).join(', ')})`);
+        throw new InvalidArgumentError(`family '${artifact.manifest.family}' is not served by this build (served: ${servedFamilies().join(', ')})`);
       }
       const host = await factory(artifact, this.ctx);
       entry.host = host;

@@ -16,9 +16,9 @@ export interface SpawnedServer {
 }
 
 /** Starts main.js over `registry` with `env` settings and waits for its 'listening' log line. */
-export async function spawnInferenceServer(registry: string, env: Record<string, string> = {}): Promise<SpawnedServer> {
+export async function spawnInferenceServer(registry: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<SpawnedServer> {
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(__dirname, '..', 'main.js')], {
+  const child = spawn(process.execPath, [...nodeArgs, path.join(__dirname, '..', 'main.js')], {
     env: {
       ...process.env,
       BITPLANE_REGISTRY: registry,
