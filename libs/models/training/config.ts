@@ -29,6 +29,8 @@ export const baseTrainingFields = {
   /** CSV datasets: label column (name; default the last column) and the fraction of rows held out as the test set. */
   labelColumn: z.string().min(1).optional(),
   testFraction: z.number().gt(0).max(0.5).default(0.2),
+  /** Fine-tune: start from the real-valued weights (`float.*` tensors) of this registry model `name:version` of the same family and sizes. */
+  initFrom: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}:[1-9][0-9]*$/, 'expected name:version of a registry model').optional(),
 };
 
 /** The base schema on its own (the float mlp uses it as is). */

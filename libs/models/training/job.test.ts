@@ -165,3 +165,16 @@ test('mlp and binaryconnect-mlp train on a float CSV; their artifact forward pas
     }
   }
 });
+
+test('initFrom fine-tunes from the float weights kept in an artifact', async () => {
+  const registry = new ModelRegistry(tmp('reg'));
+  const base = await runTrainingJob(spec({ name: 'base' }, { epochs: 3 }), { registry, checkpointDir: tmp('ckpt'), datasetsDir: datasets });
+  // A learning rate too small to move anything: the fine-tuned model is as good as its base, a fresh one is not.
+  const still = { epochs: 1, learningRate: 1e-9, validationSplit: 0 };
+  const tuned = await runTrainingJob(spec({ name: 'tuned' }, { ...still, initFrom: `base:${base.version}` }), { registry, checkpointDir: tmp('ckpt'), datasetsDir: datasets });
+  const fresh = await runTrainingJob(spec({ name: 'fresh' }, still), { registry, checkpointDir: tmp('ckpt'), datasetsDir: datasets });
+  assert.ok(Math.abs(tuned.metrics.testAccuracy - base.metrics.testAccuracy) <= 0.05, `fine-tuned ${tuned.metrics.testAccuracy} vs base ${base.metrics.testAccuracy}`);
+  assert.ok(tuned.metrics.testAccuracy > fresh.metrics.testAccuracy + 0.1, `fine-tuned ${tuned.metrics.testAccuracy} vs fresh ${fresh.metrics.testAccuracy}`);
+  await assert.rejects(runTrainingJob(spec({ name: 'bad' }, { hiddenSizes: [8], initFrom: `base:${base.version}` }), { registry, checkpointDir: tmp('ckpt'), datasetsDir: datasets }), /layer sizes/);
+  assert.throws(() => validateTrainingJob(spec({}, { initFrom: 'base' }), datasets), /hyperparameters\.initFrom/);
+});

@@ -11,7 +11,7 @@ import { ZodError } from 'zod';
 import { readArtifact, writeArtifactFiles } from '../../core/src/artifact';
 import { readCsv } from '../../core/src/csv';
 import { InvalidArgumentError } from '../../core/src/errors';
-import { ModelRegistry, checkModelName } from '../../core/src/registry';
+import { ModelRegistry, checkModelName, parseModelRef } from '../../core/src/registry';
 import { binaryConnectMlpTrainer } from '../binaryconnect-mlp/trainer';
 import { bnnMlpTrainer } from '../bnn-mlp/trainer';
 import { argmaxRows } from '../bnn-mlp/model';
@@ -20,6 +20,7 @@ import { clearCheckpoints } from './checkpoint';
 import { MlpTrainingConfig } from './config';
 import { loadClassificationData, resolveDatasetRef } from './dataset';
 import { FamilyTrainer } from './family';
+import { LayerState } from './mlp-graph';
 import { trainingCurveFiles } from './plots';
 import { TrainingAbortedError, accuracyOf, trainLoop } from './trainer';
 import { initTraining } from './tfjs-runtime';
@@ -151,6 +152,27 @@ function finishedResult(hooks: TrainingJobHooks, jobKey: string): TrainingJobRes
   return { name: r.name, version: r.version, dir: r.dir, metrics: r.metrics };
 }
 
+/** The real-valued layers (`float.*` tensors) of a registry model, for fine-tuning; its family and sizes must match. */
+export function initialStateFrom(registry: ModelRegistry, ref: string, family: string, sizes: number[]): LayerState[] {
+  const { name, version } = parseModelRef(ref);
+  const a = registry.get(name, version);
+  if (a.manifest.family !== family) throw new InvalidArgumentError(`initFrom ${ref} is a ${a.manifest.family} model, not ${family}`);
+  return sizes.slice(1).map((outSize, i) => {
+    const inSize = sizes[i];
+    const f = (t: string, len: number) => {
+      if (!a.has(`float.layer${i}.${t}`)) throw new InvalidArgumentError(`initFrom ${ref} has no float.layer${i}.${t} tensor (layer sizes must be ${sizes.join('-')})`);
+      const v = a.tensor<Float32Array>(`float.layer${i}.${t}`, 'float32');
+      if (v.length !== len) throw new InvalidArgumentError(`initFrom ${ref}: float.layer${i}.${t} has ${v.length} values; this job's layer sizes ${sizes.join('-')} need ${len}`);
+      return Float32Array.from(v);
+    };
+    const wt = f('weights', inSize * outSize);
+    // Artifacts store [out, in]; the graph trains [in, out].
+    const weights = new Float32Array(inSize * outSize);
+    for (let o = 0; o < outSize; o++) for (let k = 0; k < inSize; k++) weights[k * outSize + o] = wt[o * inSize + k];
+    return { inSize, outSize, weights, gamma: f('gamma', outSize), beta: f('beta', outSize), runningMean: f('runningMean', outSize), runningVar: f('runningVar', outSize) };
+  });
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? (s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
@@ -176,7 +198,9 @@ export async function runTrainingJob(spec: TrainingJobSpec, hooks: TrainingJobHo
   const nTotal = Math.min(config.limit ?? data.train.n, data.train.n);
   const nTrain = nTotal - Math.floor(nTotal * config.validationSplit);
   const { prepare, extra } = trainer.preparer(data, nTrain);
+  const initialState = config.initFrom ? initialStateFrom(hooks.registry, config.initFrom, trainer.family, [data.features, ...config.hiddenSizes, data.classes]) : undefined;
   const loop = await trainLoop({
+    initialState,
     kind: trainer.kind,
     config,
     data,

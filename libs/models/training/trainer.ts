@@ -46,6 +46,8 @@ export interface TrainLoopInput {
   checkpointDir?: string;
   signal?: AbortSignal;
   onProgress?: (p: LoopProgress) => void | Promise<void>;
+  /** Starting parameters (fine-tuning) instead of the seeded initialisation; a checkpoint still takes precedence. */
+  initialState?: LayerState[];
 }
 
 /** What the loop returns. */
@@ -127,6 +129,7 @@ export async function trainLoop(input: TrainLoopInput): Promise<TrainLoopResult>
   const trainables = graph.trainables();
   const optimizer = new Optimizer(config.optimizer, trainables, config.beta1, config.beta2, config.epsilon);
   try {
+    if (input.initialState) graph.setState(input.initialState);
     let history: EpochRecord[] = [];
     let best = graph.state();
     let bestEpoch = 0;
