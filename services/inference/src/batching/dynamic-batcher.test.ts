@@ -61,12 +61,12 @@ describe('DynamicBatcher', () => {
     const first = job(3);
     b.submit(first.job);
     assert.deepEqual(g.calls, [3], 'an idle model runs the request at once');
-    let cancelled: Error | undefined;
-    const queued = [job(2), job(4), job(1, () => cancelled), job(5), job(2)];
+    const client: { cancelled?: Error } = {};
+    const queued = [job(2), job(4), job(1, () => client.cancelled), job(5), job(2)];
     for (const q of queued) b.submit(q.job);
     assert.equal(b.depth, 5);
     const droppedCheck = assert.rejects(queued[2].result, /client cancelled/);
-    cancelled = new Error('client cancelled');
+    client.cancelled = new Error('client cancelled');
     g.release();
     await tick();
     // 2 + 4 fit in 8 rows; the cancelled job is dropped; 5 would exceed 8.

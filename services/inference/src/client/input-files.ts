@@ -87,7 +87,7 @@ function flatten(v: unknown, out: unknown[], shape: number[], depth: number): vo
 /** A JSON file: a REST body `{"inputs": [...]}` (first input used) or a plain array; datatype from the model. */
 export function loadJson(file: string, modelDatatype: KServeDatatype): LoadedInput {
   const j = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
-  let values: unknown[] = [];
+  const values: unknown[] = [];
   let shape: number[] = [];
   let name: string | undefined;
   if (Array.isArray(j)) {
