@@ -39,6 +39,10 @@ describe('inference gRPC bad input', () => {
     await rejects(infer({ model_version: 'abc', ...rawInput(1) }), grpc.status.NOT_FOUND, /'bnn' version 'abc' is not found/);
     await rejects(unary(t.client, 'ModelMetadata', { name: 'ghost' }), grpc.status.NOT_FOUND, /'ghost' is not found/);
     await rejects(unary(t.client, 'ModelInfer', { model_name: '../etc', ...rawInput(1) }), grpc.status.NOT_FOUND, /'\.\.\/etc' is not found/);
+    // Invented names stay out of the metric labels.
+    const metrics = await (await fetch(t.metricsUrl)).text();
+    assert.ok(!metrics.includes('model="ghost"'));
+    assert.match(metrics, /bitplane_inference_failures_total\{model="_unknown",version="_unknown",protocol="grpc",code="NOT_FOUND"\} 4/);
   });
 
   it('wrong datatype: INVALID_ARGUMENT in Triton wording', async () => {

@@ -29,6 +29,9 @@ export interface InferenceResult {
   selected: number[];
 }
 
+/** Label value standing for any model or version that does not exist. */
+export const UNKNOWN_LABEL = '_unknown';
+
 const CODE_NAMES: Record<number, string> = Object.fromEntries(Object.entries(GrpcStatus).filter(([, v]) => typeof v === 'number').map(([k, v]) => [v as number, k]));
 
 /** Runs inference requests (see module doc). */
@@ -64,8 +67,11 @@ export class InferenceEngine {
       this.metrics.latency.observe(labels, Number(process.hrtime.bigint() - t0) / 1e9);
       return { host: served.host!, outputs, selected: decoded.outputs };
     } catch (e) {
+      const code = grpcStatusOf(e).code;
+      // Names and versions the registry does not have stay out of the labels (a client could invent any number).
+      if (code === GrpcStatus.NOT_FOUND) labels = { model: UNKNOWN_LABEL, version: UNKNOWN_LABEL, protocol };
       if (!counted) this.metrics.requests.inc(labels);
-      this.metrics.failures.inc({ ...labels, code: CODE_NAMES[grpcStatusOf(e).code] ?? 'UNKNOWN' });
+      this.metrics.failures.inc({ ...labels, code: CODE_NAMES[code] ?? 'UNKNOWN' });
       throw e;
     }
   }
