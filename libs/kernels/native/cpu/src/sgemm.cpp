@@ -98,37 +98,66 @@ void sgemmOpenBlas(bool transA, bool transB, size_t m, size_t n, size_t k, float
 #endif
 }
 
+namespace {
+
+/** Packs op(A) rows [i0, i1) x depth [p0, p0 + kc) into kMR-row slivers ([sliver][p][r]), zero padded. */
+void packA(bool transA, const float* a, size_t m, size_t k, size_t i0, size_t i1, size_t p0, size_t kc, float* dst) {
+  for (size_t s0 = i0; s0 < i1; s0 += kMR, dst += kMR * kc) {
+    const size_t rows = std::min(kMR, i1 - s0);
+    if (rows < kMR) std::fill(dst, dst + kMR * kc, 0.0f);
+    for (size_t r = 0; r < rows; r++) {
+      if (transA) {
+        const float* src = a + p0 * m + s0 + r;  // column of the stored K x M matrix
+        for (size_t p = 0; p < kc; p++) dst[p * kMR + r] = src[p * m];
+      } else {
+        const float* src = a + (s0 + r) * k + p0;
+        for (size_t p = 0; p < kc; p++) dst[p * kMR + r] = src[p];
+      }
+    }
+  }
+}
+
+/** Packs op(B) depth [p0, p0 + kc) x columns [j0, j1) into kNR-column slivers ([sliver][p][c]), zero padded. */
+void packB(bool transB, const float* b, size_t n, size_t k, size_t j0, size_t j1, size_t p0, size_t kc, float* dst) {
+  for (size_t s0 = j0; s0 < j1; s0 += kNR, dst += kNR * kc) {
+    const size_t cols = std::min(kNR, j1 - s0);
+    if (cols < kNR) std::fill(dst, dst + kNR * kc, 0.0f);
+    if (transB) {
+      for (size_t c = 0; c < cols; c++) {
+        const float* src = b + (s0 + c) * k + p0;  // row of the stored N x K matrix
+        for (size_t p = 0; p < kc; p++) dst[p * kNR + c] = src[p];
+      }
+    } else {
+      for (size_t p = 0; p < kc; p++) std::copy(b + (p0 + p) * n + s0, b + (p0 + p) * n + s0 + cols, dst + p * kNR);
+    }
+  }
+}
+
+}  // namespace
+
 void sgemmBlocked(bool transA, bool transB, size_t m, size_t n, size_t k, float alpha, const float* a, const float* b, float beta, float* c) {
   const SgemmMicroKernel kernel = microKernel();
+  // A task owns kNC columns of C (all rows): it packs each kKC x kNC block of B once and sweeps every kMC block of
+  // A past it. Too few column blocks for the threads: split rows too (B is then packed once per row block).
+  const size_t nTasks = ceilDiv(n, kNC);
+  const size_t threads = static_cast<size_t>(ThreadPool::instance().threads());
   const bool inline1 = m * n * k < kInlineMacs;
-  const size_t mTasks = ceilDiv(m, kMC), nTasks = ceilDiv(n, kNC);
-  ThreadPool::instance().run(inline1 ? 1 : mTasks * nTasks, [&](size_t task) {
-    const size_t ti0 = inline1 ? 0 : task / nTasks, ti1 = inline1 ? mTasks : ti0 + 1;
+  const size_t mSplit = inline1 ? 1 : std::min(ceilDiv(m, kMC), ceilDiv(threads * 2, nTasks));
+  const size_t mChunk = ceilDiv(ceilDiv(m, mSplit), kMR) * kMR;
+  const size_t mTasks = ceilDiv(m, mChunk);
+  ThreadPool::instance().run(inline1 ? 1 : nTasks * mTasks, [&](size_t task) {
     const size_t tj0 = inline1 ? 0 : task % nTasks, tj1 = inline1 ? nTasks : tj0 + 1;
+    const size_t r0 = inline1 ? 0 : (task / nTasks) * mChunk, r1 = inline1 ? m : std::min(m, r0 + mChunk);
     std::vector<float> ap(kMC * kKC), bp(kKC * kNC);
-    for (size_t ti = ti0; ti < ti1; ti++) {
-      for (size_t tj = tj0; tj < tj1; tj++) {
-        const size_t i0 = ti * kMC, i1 = std::min(m, i0 + kMC), j0 = tj * kNC, j1 = std::min(n, j0 + kNC);
-        scaleC(c, n, i0, i1, j0, j1, beta);
-        for (size_t p0 = 0; p0 < k; p0 += kKC) {
-          const size_t kc = std::min(kKC, k - p0);
-          // Pack op(A) rows [i0, i1) into kMR-row slivers, op(B) columns [j0, j1) into kNR-column slivers, zero padded.
-          for (size_t s = 0; s < ceilDiv(i1 - i0, kMR); s++) {
-            float* dst = ap.data() + s * kMR * kc;
-            for (size_t p = 0; p < kc; p++)
-              for (size_t r = 0; r < kMR; r++) {
-                const size_t i = i0 + s * kMR + r, q = p0 + p;
-                dst[p * kMR + r] = i < i1 ? (transA ? a[q * m + i] : a[i * k + q]) : 0.0f;
-              }
-          }
-          for (size_t s = 0; s < ceilDiv(j1 - j0, kNR); s++) {
-            float* dst = bp.data() + s * kNR * kc;
-            for (size_t p = 0; p < kc; p++)
-              for (size_t jj = 0; jj < kNR; jj++) {
-                const size_t j = j0 + s * kNR + jj, q = p0 + p;
-                dst[p * kNR + jj] = j < j1 ? (transB ? b[j * k + q] : b[q * n + j]) : 0.0f;
-              }
-          }
+    for (size_t tj = tj0; tj < tj1; tj++) {
+      const size_t j0 = tj * kNC, j1 = std::min(n, j0 + kNC);
+      scaleC(c, n, r0, r1, j0, j1, beta);
+      for (size_t p0 = 0; p0 < k; p0 += kKC) {
+        const size_t kc = std::min(kKC, k - p0);
+        packB(transB, b, n, k, j0, j1, p0, kc, bp.data());
+        for (size_t i0 = r0; i0 < r1; i0 += kMC) {
+          const size_t i1 = std::min(r1, i0 + kMC);
+          packA(transA, a, m, k, i0, i1, p0, kc, ap.data());
           for (size_t js = 0; js * kNR < j1 - j0; js++) {
             const size_t nr = std::min(kNR, j1 - j0 - js * kNR);
             for (size_t is = 0; is * kMR < i1 - i0; is++) {
