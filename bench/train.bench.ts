@@ -1,5 +1,5 @@
 /**
- * `npm run bench:train [-- --epochs N --limit N --hidden 1024,1024 --wasm-limit N --seed S]`: Fashion-MNIST
+ * `npm run bench:train [-- --epochs N --limit N --hidden 1024,1024 --wasm-limit N --seed S --lr-decay D]`: Fashion-MNIST
  * 784-1024-1024-10, float `mlp` and `bnn-mlp` trained with the same epochs and seed by our trainer (tfjs cpu with
  * the bitplane sgemm kernel), then the same float model's epoch time on tfjs's wasm backend as the baseline.
  * Reports test accuracy of each (bnn-mlp: the bitwise forward pass of the saved artifact on all 10,000 test
@@ -32,6 +32,8 @@ async function main(): Promise<void> {
   const seed = Number(arg('seed', '1'));
   const hiddenSizes = arg('hidden', '1024,1024').split(',').map(Number);
   const batchSize = Number(arg('batch-size', '100'));
+  const decay = arg('lr-decay', '');
+  const extra: Record<string, unknown> = decay ? { learningRateDecay: Number(decay) } : {};
   const backend = getBackend();
   console.log(`bench train: Fashion-MNIST 784-${hiddenSizes.join('-')}-10, ${epochs} epoch(s), ${limit} training examples (10% held out for validation), batch ${batchSize}, seed ${seed}`);
   console.log(`machine: ${JSON.stringify(machine())}; our matrix products: ${backend.describe()}`);
@@ -41,7 +43,7 @@ async function main(): Promise<void> {
     const t0 = Date.now();
     let lastLog = 0;
     results[family] = await runTrainingJob(
-      { family, dataset: 'fashion-mnist', name: family, hyperparameters: { epochs, hiddenSizes, limit, seed, batchSize } },
+      { family, dataset: 'fashion-mnist', name: family, hyperparameters: { epochs, hiddenSizes, limit, seed, batchSize, ...extra } },
       {
         registry,
         checkpointDir: fs.mkdtempSync(path.join(os.tmpdir(), 'bench-ckpt-')),
@@ -88,7 +90,7 @@ async function main(): Promise<void> {
   ];
   const notes = [
     `ours: tfjs cpu backend with BatchMatMul on ${backend.describe()}; baseline: tfjs-backend-wasm (${wasm.getThreadsCount()} thread(s)); seconds per epoch scaled to 54,000 examples from the measured examples`,
-    `epochs ${epochs}, limit ${limit}, seed ${seed}, batch ${batchSize}; accuracy = bitwise / float forward pass of the saved artifact on the 10,000 test images`,
+    `epochs ${epochs}, limit ${limit}, seed ${seed}, batch ${batchSize}${decay ? `, learningRateDecay ${decay}` : ''}; accuracy = bitwise / float forward pass of the saved artifact on the 10,000 test images`,
     `new Rng(${seed}) init; ${new Rng(seed).nextU32()} is the first draw (reproducibility check)`,
   ];
   report('train', rows, notes);

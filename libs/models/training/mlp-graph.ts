@@ -186,8 +186,8 @@ export class MlpGraph {
 
   /**
    * Recomputes every layer's batch-norm statistics over `n` rows of prepared input with the eval-mode (deterministic)
-   * weights, layer by layer. Stochastic binarization trains with sampled weights, so the running statistics it
-   * gathered do not describe the deterministic network inference runs.
+   * weights, layer by layer. Running averages gathered while binary weights flip (or are sampled, with stochastic
+   * binarization) do not describe the deterministic network inference runs.
    */
   recalibrateBatchNorm(x: Float32Array, n: number, chunk = 1000): void {
     const inSize = this.sizes[0];

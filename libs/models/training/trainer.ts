@@ -199,7 +199,9 @@ export async function trainLoop(input: TrainLoopInput): Promise<TrainLoopResult>
         await new Promise((r) => setImmediate(r));
       }
       checkAbort(signal);
-      if (graph.binaryWeights && config.binarization === 'stochastic') {
+      // Binary weights flip sign during an epoch, so the running batch-norm averages describe a mix of networks;
+      // statistics recomputed for the epoch's final (eval-mode) weights give inference the right ones.
+      if (graph.binaryWeights) {
         const calib = order.subarray(0, Math.min(nTrain, 10000));
         graph.recalibrateBatchNorm(prepare(data.train.x, calib), calib.length);
       }
