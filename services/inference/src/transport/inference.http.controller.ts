@@ -1,7 +1,9 @@
 /** The Open Inference Protocol over HTTP/REST (KServe V2 JSON), on its own port, for users with curl. */
-import { Body, Controller, Get, HttpException, Inject, Param, Post, Headers, HttpCode } from '@nestjs/common';
+import { Body, Controller, Get, HttpException, Inject, Param, Post, Headers, HttpCode, Req } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
 import { Metadata, status as GrpcStatus } from '@grpc/grpc-js';
 import { checkAdminToken } from '../../../common/src/admin-token';
+import { CallAbortedError } from '../../../common/src/call-signal';
 import { grpcStatusOf, rpcError } from '../../../common/src/grpc-errors';
 import { SERVER_EXTENSIONS, SERVER_NAME, SERVER_VERSION } from '../server-info';
 import { INFERENCE_RUNTIME, InferenceRuntime } from '../runtime';
@@ -91,27 +93,29 @@ export class InferenceHttpController {
   /** Inference (newest ready version). */
   @Post('models/:name/infer')
   @HttpCode(200)
-  infer(@Param('name') name: string, @Body() body: unknown): Promise<object> {
-    return this.inferOn(name, undefined, body);
+  infer(@Param('name') name: string, @Body() body: unknown, @Req() req: IncomingMessage): Promise<object> {
+    return this.inferOn(name, undefined, body, req);
   }
 
   /** Inference on a pinned version. */
   @Post('models/:name/versions/:version/infer')
   @HttpCode(200)
-  inferVersion(@Param('name') name: string, @Param('version') version: string, @Body() body: unknown): Promise<object> {
-    return this.inferOn(name, version, body);
+  inferVersion(@Param('name') name: string, @Param('version') version: string, @Body() body: unknown, @Req() req: IncomingMessage): Promise<object> {
+    return this.inferOn(name, version, body, req);
   }
 
-  private inferOn(name: string, version: string | undefined, body: unknown): Promise<object> {
+  private inferOn(name: string, version: string | undefined, body: unknown, req: IncomingMessage): Promise<object> {
+    // A client that closed its connection no longer wants the answer: its queued work is dropped.
+    const abandoned = (): Error | undefined => (req.socket.destroyed ? new CallAbortedError(GrpcStatus.CANCELLED, 'the HTTP client closed the connection') : undefined);
     return rest(async () => {
       if (this.inFlight >= this.rt.maxInFlight) {
         throw rpcError(GrpcStatus.RESOURCE_EXHAUSTED, `server busy: ${this.inFlight} REST requests in flight (limit ${this.rt.maxInFlight})`);
       }
       this.inFlight++;
       try {
-        const req = checkRestBody(name, body);
-        const r = await this.rt.engine.run(name, version, 'rest', (host) => decodeRestRequest(req, host), () => undefined);
-        return encodeRestResponse(r.host, req.id, r.outputs, r.selected);
+        const request = checkRestBody(name, body);
+        const r = await this.rt.engine.run(name, version, 'rest', (host) => decodeRestRequest(request, host), abandoned);
+        return encodeRestResponse(r.host, request.id, r.outputs, r.selected);
       } finally {
         this.inFlight--;
       }
