@@ -48,7 +48,8 @@ export function jobStateName(state: BullState | 'unknown', failedReason: string 
     case 'completed':
       return 'JOB_STATE_SUCCEEDED';
     case 'failed':
-      return failedReason?.startsWith(CANCELLED_REASON) ? 'JOB_STATE_CANCELLED' : 'JOB_STATE_FAILED';
+      // The job object may have been read just before the worker failed it: a missing reason with a cancel mark is the cancel.
+      return failedReason?.startsWith(CANCELLED_REASON) || (!failedReason && cancelMarked) ? 'JOB_STATE_CANCELLED' : 'JOB_STATE_FAILED';
     case 'active':
       return 'JOB_STATE_RUNNING';
     case 'waiting':
@@ -92,7 +93,7 @@ export function jobMessage(job: BullJob<TrainingJobData, TrainingJobReturn>, sta
   const spec = job.data.spec;
   const result = name === 'JOB_STATE_SUCCEEDED' ? job.returnvalue : undefined;
   let error = '';
-  if (name === 'JOB_STATE_FAILED' || name === 'JOB_STATE_CANCELLED') error = job.failedReason || (cancelMarked ? CANCELLED_REASON : '');
+  if (name === 'JOB_STATE_FAILED' || name === 'JOB_STATE_CANCELLED') error = job.failedReason || (name === 'JOB_STATE_CANCELLED' ? CANCELLED_REASON : '');
   return {
     job_id: String(job.id),
     state: name,
