@@ -11,7 +11,7 @@ export const baseTrainingFields = {
   batchSize: z.number().int().min(1).max(65536).default(100),
   learningRate: z.number().positive().max(10).default(0.003),
   /** Exponential decay per epoch: lr(e) = learningRate * learningRateDecay^e. */
-  learningRateDecay: z.number().positive().max(1).default(0.9),
+  learningRateDecay: z.number().positive().max(1).default(0.8),
   optimizer: z.enum(['adam', 'adamax', 'shift-adamax']).default('adam'),
   beta1: z.number().min(0).lt(1).default(0.9),
   beta2: z.number().min(0).lt(1).default(0.999),

@@ -154,7 +154,7 @@ test('mlp and binaryconnect-mlp train on a float CSV; their artifact forward pas
   for (const family of ['mlp', 'binaryconnect-mlp']) {
     // Stochastic binarization learns more slowly (noisy weights): it gets more epochs.
     for (const hp of family === 'mlp' ? [{}] : [{}, { binarization: 'stochastic', loss: 'softmax', epochs: 10 }]) {
-      const r = await runTrainingJob({ family, dataset: 'floats.csv', name: family, hyperparameters: { epochs: 3, hiddenSizes: [32], batchSize: 50, seed: 3, ...hp } }, { registry, checkpointDir: tmp('ckpt'), datasetsDir: floatDatasets });
+      const r = await runTrainingJob({ family, dataset: 'floats.csv', name: family, hyperparameters: { epochs: 3, hiddenSizes: [32], batchSize: 50, seed: 3, learningRate: 0.01, learningRateDecay: 1, ...hp } }, { registry, checkpointDir: tmp('ckpt'), datasetsDir: floatDatasets });
       assert.ok(r.metrics.testAccuracy > 0.8, `${family} ${JSON.stringify(hp)}: test accuracy ${r.metrics.testAccuracy}`);
       assert.ok(r.metrics.evalAgreement >= 0.99, `${family}: artifact and tfjs agree on ${r.metrics.evalAgreement}`);
       const a = registry.get(r.name, r.version);
