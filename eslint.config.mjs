@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '**/build/**', 'bench-results/**', 'models/**'] },
+  { ignores: ['dist/**', '.build/**', 'demo-output/**', 'node_modules/**', '**/build/**', 'bench-results/**', 'models/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

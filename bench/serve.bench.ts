@@ -25,7 +25,7 @@ import { GRPC_LOADER_OPTIONS, protoFile } from '../services/common/src/grpc-load
 import { inferenceClient } from '../services/inference/src/client/inference-client';
 import { INFERENCE_PROTO } from '../services/inference/src/inference.server';
 import { spawnInferenceServer, SpawnedServer } from '../services/inference/src/testing/spawn-server';
-import { freePort } from '../services/inference/src/testing/free-port';
+import { freePort } from '../libs/testing/free-port';
 import { BenchRow, median, report, row } from './report';
 
 const SIZES: [number, number[], number] = [784, [1024, 1024], 10];

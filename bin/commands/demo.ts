@@ -5,10 +5,10 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { Command } from 'commander';
+import { freePort } from '../../libs/testing/free-port';
 import { loadMnistLike } from '../../libs/core/src/idx';
 import { fromRoot } from '../../libs/core/src/paths';
 import { ModelRegistry } from '../../libs/core/src/registry';
@@ -38,17 +38,6 @@ function cli(args: string[]): Promise<void> {
     const child = spawn(process.execPath, [fromRoot('bin', 'bitplane.js'), ...args], { stdio: 'inherit' });
     child.on('error', reject);
     child.on('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`bitplane ${args[0]} exited with ${code ?? signal}`))));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
   });
 }
 

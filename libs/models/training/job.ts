@@ -22,7 +22,7 @@ import { loadClassificationData, resolveDatasetRef } from './dataset';
 import { FamilyTrainer } from './family';
 import { LayerState } from './mlp-graph';
 import { trainingCurveFiles } from './plots';
-import { TrainingAbortedError, accuracyOf, trainLoop } from './trainer';
+import { LoopProgress, TrainingAbortedError, accuracyOf, trainLoop } from './trainer';
 import { initTraining } from './tfjs-runtime';
 
 export { TrainingAbortedError } from './trainer';
@@ -50,17 +50,9 @@ export interface TrainingJobSpec {
   hyperparameters: Record<string, unknown>;
 }
 
-/** A progress event, emitted at least once per batch. */
-export interface TrainingProgress {
+/** A progress event, emitted at least once per batch: the loop's progress plus the job's phase. */
+export interface TrainingProgress extends LoopProgress {
   phase: 'loading' | 'training' | 'evaluating' | 'saving';
-  epoch: number;
-  epochs: number;
-  batch: number;
-  batches: number;
-  loss: number;
-  /** Metrics so far (trainAccuracy, valAccuracy, ... of the last finished epoch). */
-  metrics: Record<string, number>;
-  etaSeconds: number;
 }
 
 /** How a job is run. */

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { Rng } from '../../../../libs/core/src/random';
 import { getBackend } from '../../../../libs/kernels/src/select';
 import { argmaxRows, bnnMlpForward } from '../../../../libs/models/bnn-mlp/model';
-import { freePort } from '../testing/free-port';
+import { freePort } from '../../../../libs/testing/free-port';
 import { saveRandomBnnMlp, tempRegistry, testSeed } from '../testing/test-server';
 import { inferenceClient, unary } from './inference-client';
 

@@ -1,7 +1,7 @@
 /** Test support: the inference service as its own process (`node main.js`), for SIGTERM and true-concurrency tests. */
 import { ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { freePort } from './free-port';
+import { freePort } from '../../../../libs/testing/free-port';
 
 /** A server process and where it listens. */
 export interface SpawnedServer {

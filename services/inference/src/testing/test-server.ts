@@ -10,7 +10,7 @@ import { BnnMlpModel, BNN_MLP_FAMILY, bnnMlpSignature, bnnMlpTensors } from '../
 import { randomBnnMlp } from '../../../../libs/models/bnn-mlp/testing';
 import { InferenceConfig, resolveInferenceConfig } from '../inference.config';
 import { InferenceServer, startInferenceServer } from '../inference.server';
-import { freePort } from './free-port';
+import { freePort } from '../../../../libs/testing/free-port';
 import { inferenceClient } from '../client/inference-client';
 
 /** A fresh registry directory. */
