@@ -159,6 +159,6 @@ export function register(program: Command): void {
     .option('--limit <n>', 'training examples used', (v) => Number(v), 6000)
     .option('--hidden <sizes>', 'hidden layer sizes', '256,256')
     .option('--images <n>', 'test images sent to the server', (v) => Number(v), 500)
-    .option('--sim-images <n>', 'images simulated through the Verilog (iverilog takes about a minute per image here)', (v) => Number(v), 2)
+    .option('--sim-images <n>', 'images simulated through the Verilog (iverilog: a few seconds per image)', (v) => Number(v), 8)
     .action(async (opts: DemoOptions) => runDemo(opts));
 }
