@@ -1,17 +1,10 @@
 /** `bitplane export <model[:version]> --target <t|all> --out DIR`: runs exporters on a registry artifact. */
 import * as path from 'node:path';
 import { Command } from 'commander';
+import { positiveIntList } from '../option-parsers';
 import { ModelRegistry, parseModelRef } from '../../libs/core/src/registry';
 import { checkFamily, exportTarget, exportTargets } from '../../exporters';
 import { registerExportedOnnx } from '../../exporters/onnx/register-export';
-
-function intList(v: string): number[] {
-  return v.split(',').map((s) => {
-    const n = Number(s);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`'${v}' is not a comma-separated list of positive integers`);
-    return n;
-  });
-}
 
 /** Registers the command. */
 export function register(program: Command): void {
@@ -22,8 +15,8 @@ export function register(program: Command): void {
     .requiredOption('--target <target>', `target, or 'all' (targets: ${exportTargets().map((t) => t.name).join(', ')})`)
     .requiredOption('--out <dir>', 'output directory (with --target all, one subfolder per target)')
     .option('--registry <dir>', 'model registry directory (default $BITPLANE_REGISTRY or ./models)')
-    .option('--pe <list>', 'hardware targets: PE per layer, comma-separated', intList)
-    .option('--simd <list>', 'hardware targets: SIMD per layer, comma-separated', intList)
+    .option('--pe <list>', 'hardware targets: PE per layer, comma-separated', positiveIntList)
+    .option('--simd <list>', 'hardware targets: SIMD per layer, comma-separated', positiveIntList)
     .option('--target-fps <n>', 'hardware targets: pick PE / SIMD for this many images per second', Number)
     .option('--datasets <dir>', 'datasets directory for golden vectors (default $BITPLANE_DATASETS)')
     .option('--register <name>', "targets onnx / onnx-float: also store the exported model.onnx as the next version of <name> (family 'onnx') in the registry")

@@ -2,15 +2,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
+import { positiveInt } from '../option-parsers';
 import { csim } from '../../hardware/csim';
 import { simulate } from '../../hardware/sim';
 import { SYNTH_DEVICES, formatSynthReport, synthesize } from '../../hardware/synth';
-
-function positiveInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`'${v}' is not a positive integer`);
-  return n;
-}
 
 /** Registers the command. */
 export function register(program: Command): void {

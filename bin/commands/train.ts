@@ -5,17 +5,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, Option } from 'commander';
+import { positiveIntList } from '../option-parsers';
 import { SingleBar } from 'cli-progress';
 import { ModelRegistry } from '../../libs/core/src/registry';
 import { TRAINABLE_FAMILIES, TrainingProgress, runTrainingJob, trainingJobKey, validateTrainingJob } from '../../libs/models/training/job';
-
-function intList(v: string): number[] {
-  return v.split(',').map((s) => {
-    const n = Number(s.trim());
-    if (!Number.isInteger(n) || n < 1) throw new Error(`'${v}' is not a comma-separated list of positive integers`);
-    return n;
-  });
-}
 
 function int(name: string) {
   return (v: string): number => {
@@ -81,7 +74,7 @@ export function register(program: Command): void {
     .argument('<family>', `model family: ${TRAINABLE_FAMILIES.join(', ')}`)
     .addOption(new Option('--dataset <ref>', "'fashion-mnist' or a CSV file name inside the datasets directory").default('fashion-mnist'))
     .option('--epochs <n>', 'epochs (default 10)', int('--epochs'))
-    .option('--hidden <sizes>', 'hidden layer sizes, comma-separated (default 1024,1024)', intList)
+    .option('--hidden <sizes>', 'hidden layer sizes, comma-separated (default 1024,1024)', positiveIntList)
     .option('--limit <n>', 'use only the first N training examples', int('--limit'))
     .option('--name <name>', 'registry model name (default <family>-<dataset>)')
     .addOption(new Option('--registry <dir>', 'model registry directory').env('BITPLANE_REGISTRY').default('./models'))

@@ -1,17 +1,6 @@
 /** `bitplane training-service`: the gRPC training service (jobs on a BullMQ queue in Redis, run by `bitplane worker`). */
 import { Command } from 'commander';
-
-function port(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`'${v}' is not a port number (0-65535)`);
-  return n;
-}
-
-function positiveInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`'${v}' is not a positive integer`);
-  return n;
-}
+import { port, positiveInt } from '../option-parsers';
 
 /** Registers the command. */
 export function register(program: Command): void {

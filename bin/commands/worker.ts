@@ -1,11 +1,6 @@
 /** `bitplane worker`: runs training jobs from the BullMQ queue that `bitplane training-service` fills. */
 import { Command } from 'commander';
-
-function positiveInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`'${v}' is not a positive integer`);
-  return n;
-}
+import { positiveInt } from '../option-parsers';
 
 /** Registers the command. */
 export function register(program: Command): void {
