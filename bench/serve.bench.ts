@@ -23,7 +23,7 @@ import { onnxModelBytes } from '../exporters/onnx/onnx-models';
 import { registerOnnxModel } from '../exporters/onnx/register';
 import { GRPC_LOADER_OPTIONS, protoFile } from '../services/common/src/grpc-loader-options';
 import { inferenceClient } from '../services/inference/src/client/inference-client';
-import { INFERENCE_PROTO } from '../services/inference/src/inference.server';
+import { INFERENCE_PROTO } from '../services/inference/src/transport/wire';
 import { spawnInferenceServer, SpawnedServer } from '../services/inference/src/testing/spawn-server';
 import { freePort } from '../libs/testing/free-port';
 import { BenchRow, median, report, row } from './report';

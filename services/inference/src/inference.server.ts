@@ -19,9 +19,10 @@ import { InferenceModule } from './inference.module';
 import { InferenceMetrics } from './metrics';
 import { ModelRepository } from './repository/model-repository';
 import { InferenceRuntime } from './runtime';
+import { INFERENCE_PROTO } from './transport/wire';
 
 /** The inference proto, relative to proto/. */
-export const INFERENCE_PROTO = 'inference/grpc_service.proto';
+export { INFERENCE_PROTO };
 /** Its package and service (the health service name of the whole server). */
 export const INFERENCE_PACKAGE = 'inference';
 export const INFERENCE_SERVICE = 'inference.GRPCInferenceService';

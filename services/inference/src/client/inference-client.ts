@@ -2,7 +2,7 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { GRPC_LOADER_OPTIONS, protoFile } from '../../../common/src/grpc-loader-options';
-import { INFERENCE_PROTO } from '../inference.server';
+import { INFERENCE_PROTO } from '../transport/wire';
 
 /** The generated client constructor. */
 export function inferenceClientConstructor(): grpc.ServiceClientConstructor {

@@ -3,6 +3,9 @@
  * (keepCase, 64-bit integers as strings, defaults filled in, bytes as Buffer).
  */
 
+/** The inference proto, relative to proto/ (clients load it without loading the server). */
+export const INFERENCE_PROTO = 'inference/grpc_service.proto';
+
 /** Options every loader of proto/inference uses: 64-bit integers travel as strings so large values survive. */
 export const INFERENCE_PROTO_LOADER_OPTIONS = {
   keepCase: true,
