@@ -9,10 +9,11 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { PackedMatrix, packSigns, rowBytes } from '../../../core/src/bitplanes';
+import { rowBytes } from '../../../core/src/bitplanes';
 import { Rng, freshSeed } from '../../../core/src/random';
 import { getBackend } from '../select';
 import { TsBackend } from '../ts/ts-backend';
+import { assertBinaryOpsMatchTs, randomPacked } from '../testing/binary-ops-check';
 import { CudaProbe, cudaAddonPath, loadCudaAddon } from './cuda-addon';
 import { CudaBackend, cudaBackendStatus, statusFromProbe } from './cuda-backend';
 
@@ -24,12 +25,6 @@ console.log(`cuda backend tests seed ${seed}; cuda: ${status.available ? 'availa
 function findOnPath(name: string): string | undefined {
   const dirs = [...['CUDA_HOME', 'CUDA_PATH'].filter((v) => process.env[v]).map((v) => path.join(process.env[v]!, 'bin')), ...(process.env.PATH ?? '').split(path.delimiter), '/usr/local/cuda/bin'];
   return dirs.filter(Boolean).map((d) => path.join(d, name)).find((p) => fs.existsSync(p));
-}
-
-function randomPacked(rows: number, cols: number): PackedMatrix {
-  const v = new Float32Array(rows * cols);
-  for (let i = 0; i < v.length; i++) v[i] = rng.next() - 0.5;
-  return packSigns(v, rows, cols);
 }
 
 const nvcc = findOnPath('nvcc');
@@ -100,19 +95,7 @@ describe('cuda backend on larger shapes (GPU)', { skip: status.available ? false
 
   it('xnorGemm, bitplaneGemm and their threshold forms equal ts bit for bit', () => {
     const cuda = getBackend('cuda');
-    for (const [n, m, k] of shapes) {
-      const tag = `n=${n} m=${m} k=${k} seed=${seed}`;
-      const a = randomPacked(n, k);
-      const w = randomPacked(m, k);
-      assert.deepEqual(cuda.xnorGemm(a, w), ref.xnorGemm(a, w), `xnorGemm ${tag}`);
-      const t = Int32Array.from({ length: m }, () => Math.round((rng.next() * 2 - 1) * Math.sqrt(k)));
-      const d = Int8Array.from({ length: m }, () => (rng.next() < 0.5 ? -1 : 1));
-      assert.deepEqual(cuda.xnorGemmThreshold(a, w, t, d).data, ref.xnorGemmThreshold(a, w, t, d).data, `xnorGemmThreshold ${tag}`);
-      const x = rng.bytes(n * k);
-      assert.deepEqual(cuda.bitplaneGemm(x, n, w), ref.bitplaneGemm(x, n, w), `bitplaneGemm ${tag}`);
-      const t0 = Int32Array.from({ length: m }, () => Math.round((rng.next() * 2 - 1) * Math.sqrt(k) * 128));
-      assert.deepEqual(cuda.bitplaneGemmThreshold(x, n, w, t0, d).data, ref.bitplaneGemmThreshold(x, n, w, t0, d).data, `bitplaneGemmThreshold ${tag}`);
-    }
+    assertBinaryOpsMatchTs(cuda, rng, seed, shapes);
   });
 
   it('binaryWeightGemm and sgemm agree with ts within float32 rounding', () => {
@@ -121,7 +104,7 @@ describe('cuda backend on larger shapes (GPU)', { skip: status.available ? false
       for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i] - want[i]) <= 1e-4 * (1 + Math.abs(want[i])) * 10, `${what}: [${i}] ${got[i]} vs ${want[i]} (seed ${seed})`);
     };
     for (const [n, m, k] of [[300, 260, 1000], [1, 513, 300]] as Array<[number, number, number]>) {
-      const w = randomPacked(m, k);
+      const w = randomPacked(rng, m, k);
       const x = Float32Array.from({ length: n * k }, () => rng.normal());
       close(cuda.binaryWeightGemm(x, n, w), ref.binaryWeightGemm(x, n, w), `binaryWeightGemm n=${n} m=${m} k=${k}`);
     }
@@ -138,8 +121,8 @@ describe('cuda backend on larger shapes (GPU)', { skip: status.available ? false
   it('writes into a given output, and repeated calls of different sizes reuse the device buffers correctly', () => {
     const cuda = getBackend('cuda') as CudaBackend;
     for (const [n, m, k] of [[200, 300, 3000], [3, 5, 70], [200, 300, 3000]] as Array<[number, number, number]>) {
-      const a = randomPacked(n, k);
-      const w = randomPacked(m, k);
+      const a = randomPacked(rng, n, k);
+      const w = randomPacked(rng, m, k);
       const out = new Int32Array(n * m).fill(0x5a5a5a5a);
       assert.equal(cuda.xnorGemm(a, w, out), out);
       assert.deepEqual(out, ref.xnorGemm(a, w), `xnorGemm into out n=${n} m=${m} k=${k} seed=${seed}`);

@@ -10,10 +10,10 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { PackedMatrix, packSigns } from '../../../core/src/bitplanes';
 import { fromRoot } from '../../../core/src/paths';
 import { Rng, freshSeed } from '../../../core/src/random';
 import { TsBackend } from '../ts/ts-backend';
+import { assertBinaryOpsMatchTs, randomPacked } from '../testing/binary-ops-check';
 import { CudaAddon } from './cuda-addon';
 import { CudaBackend } from './cuda-backend';
 
@@ -22,12 +22,6 @@ const cxx = process.env.CXX ?? ['g++', 'c++'].flatMap((n) => (process.env.PATH ?
 const seed = freshSeed();
 const rng = new Rng(seed);
 console.log(`cuda kernel emulation seed ${seed}; ${emulatedPath}`);
-
-function randomPacked(rows: number, cols: number): PackedMatrix {
-  const v = new Float32Array(rows * cols);
-  for (let i = 0; i < v.length; i++) v[i] = rng.next() - 0.5;
-  return packSigns(v, rows, cols);
-}
 
 function close(a: Float32Array, b: Float32Array, what: string): void {
   assert.equal(a.length, b.length);
@@ -53,18 +47,10 @@ describe('CUDA kernels under CPU emulation', () => {
     const shapes: Array<[number, number, number]> = [];
     for (const k of [1, 63, 64, 65, 1000]) for (const [n, m] of [[1, 1], [1, 7], [5, 1], [3, 33], [17, 9]]) shapes.push([n, m, k]);
     shapes.push([130, 129, 700], [4, 200, 2000], [129, 3, 577]);
+    assertBinaryOpsMatchTs(cuda, rng, seed, shapes);
     for (const [n, m, k] of shapes) {
       const tag = `n=${n} m=${m} k=${k} seed=${seed}`;
-      const a = randomPacked(n, k);
-      const w = randomPacked(m, k);
-      assert.deepEqual(cuda.xnorGemm(a, w), ref.xnorGemm(a, w), `xnorGemm ${tag}`);
-      const t = Int32Array.from({ length: m }, () => Math.round((rng.next() * 2 - 1) * Math.sqrt(k)));
-      const d = Int8Array.from({ length: m }, () => (rng.next() < 0.5 ? -1 : 1));
-      assert.deepEqual(cuda.xnorGemmThreshold(a, w, t, d).data, ref.xnorGemmThreshold(a, w, t, d).data, `xnorGemmThreshold ${tag}`);
-      const x = rng.bytes(n * k);
-      assert.deepEqual(cuda.bitplaneGemm(x, n, w), ref.bitplaneGemm(x, n, w), `bitplaneGemm ${tag}`);
-      const t0 = Int32Array.from({ length: m }, () => Math.round((rng.next() * 2 - 1) * Math.sqrt(k) * 128));
-      assert.deepEqual(cuda.bitplaneGemmThreshold(x, n, w, t0, d).data, ref.bitplaneGemmThreshold(x, n, w, t0, d).data, `bitplaneGemmThreshold ${tag}`);
+      const w = randomPacked(rng, m, k);
       const xf = Float32Array.from({ length: n * k }, () => rng.normal());
       close(cuda.binaryWeightGemm(xf, n, w), ref.binaryWeightGemm(xf, n, w), `binaryWeightGemm ${tag}`);
     }
